@@ -1,0 +1,127 @@
+#include "bb-agent-provider.h"
+#include "bb-error.h"
+
+G_DEFINE_INTERFACE(BbAgentProvider, bb_agent_provider, G_TYPE_OBJECT)
+
+static void
+bb_agent_provider_default_init(BbAgentProviderInterface *iface)
+{
+}
+
+static void
+set_not_supported(gpointer self, const gchar *what, GError **error)
+{
+    g_set_error(error, BB_ERROR, BB_ERROR_NOT_SUPPORTED, "agent provider %s cannot %s",
+                G_OBJECT_TYPE_NAME(self), what);
+}
+
+gchar *
+bb_agent_provider_get_default_dockerfile(BbAgentProvider *self, GError **error)
+{
+    BbAgentProviderInterface *iface;
+    g_return_val_if_fail(BB_IS_AGENT_PROVIDER(self), NULL);
+    iface = BB_AGENT_PROVIDER_GET_IFACE(self);
+    if (iface->get_default_dockerfile == NULL) {
+        set_not_supported(self, "supply a Dockerfile", error);
+        return NULL;
+    }
+    return iface->get_default_dockerfile(self, error);
+}
+
+GStrv
+bb_agent_provider_build_command(BbAgentProvider *self, BbPlan *plan, const gchar *const *extra)
+{
+    BbAgentProviderInterface *iface;
+    g_return_val_if_fail(BB_IS_AGENT_PROVIDER(self), NULL);
+    g_return_val_if_fail(BB_IS_PLAN(plan), NULL);
+    iface = BB_AGENT_PROVIDER_GET_IFACE(self);
+    if (iface->build_command == NULL)
+        return g_strdupv((gchar **)extra); /* no agent command: run what was asked */
+    return iface->build_command(self, plan, extra);
+}
+
+GHashTable *
+bb_agent_provider_get_placeholder_env(BbAgentProvider *self, BbPlan *plan)
+{
+    BbAgentProviderInterface *iface;
+    g_return_val_if_fail(BB_IS_AGENT_PROVIDER(self), NULL);
+    iface = BB_AGENT_PROVIDER_GET_IFACE(self);
+    if (iface->get_placeholder_env == NULL)
+        return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    return iface->get_placeholder_env(self, plan);
+}
+
+GPtrArray *
+bb_agent_provider_get_routes(BbAgentProvider *self, const BbProviderSettings *settings,
+                             GError **error)
+{
+    BbAgentProviderInterface *iface;
+    g_return_val_if_fail(BB_IS_AGENT_PROVIDER(self), NULL);
+    g_return_val_if_fail(settings != NULL, NULL);
+    iface = BB_AGENT_PROVIDER_GET_IFACE(self);
+    /* A provider that owns no routes contributes none. */
+    if (iface->get_routes == NULL)
+        return g_ptr_array_new_with_free_func((GDestroyNotify)bb_route_unref);
+    return iface->get_routes(self, settings, error);
+}
+
+gboolean
+bb_agent_provider_validate_settings(BbAgentProvider *self, const BbProviderSettings *settings,
+                                    GError **error)
+{
+    BbAgentProviderInterface *iface;
+    g_return_val_if_fail(BB_IS_AGENT_PROVIDER(self), FALSE);
+    g_return_val_if_fail(settings != NULL, FALSE);
+    iface = BB_AGENT_PROVIDER_GET_IFACE(self);
+    if (iface->validate_settings != NULL)
+        return iface->validate_settings(self, settings, error);
+    /* Credential plumbing is provider-specific: one that does not validate
+     * cannot honour it, and silently ignoring it would surprise. */
+    if (settings->auth_token_ref != NULL || settings->forward_host_credentials) {
+        g_set_error(error, BB_ERROR, BB_ERROR_INVALID_MANIFEST,
+                    "agent provider '%s' does not support auth_token or "
+                    "forward_host_credentials",
+                    settings->template_name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+#define PROVISION(slot, what, ...)                                                                 \
+    BbAgentProviderInterface *iface;                                                               \
+    g_return_val_if_fail(BB_IS_AGENT_PROVIDER(self), FALSE);                                       \
+    g_return_val_if_fail(BB_IS_AGENT_TARGET(target), FALSE);                                       \
+    iface = BB_AGENT_PROVIDER_GET_IFACE(self);                                                     \
+    if (iface->slot == NULL) {                                                                     \
+        set_not_supported(self, what, error);                                                      \
+        return FALSE;                                                                              \
+    }                                                                                              \
+    return iface->slot(self, __VA_ARGS__)
+
+gboolean
+bb_agent_provider_provision_ca(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
+                               GBytes *ca_pem, GError **error)
+{
+    PROVISION(provision_ca, "install the bottle CA", plan, target, ca_pem, error);
+}
+
+gboolean
+bb_agent_provider_provision_git(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
+                                GError **error)
+{
+    PROVISION(provision_git, "configure git", plan, target, error);
+}
+
+gboolean
+bb_agent_provider_provision_prompt(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
+                                   GError **error)
+{
+    PROVISION(provision_prompt, "install the prompt", plan, target, error);
+}
+
+gboolean
+bb_agent_provider_provision_skills(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
+                                   GError **error)
+{
+    PROVISION(provision_skills, "install skills", plan, target, error);
+}
