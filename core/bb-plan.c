@@ -309,6 +309,12 @@ bb_plan_get_env(BbPlan *self)
     return self->env;
 }
 
+static gint
+compare_strings_indirect(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
 GPtrArray *
 bb_plan_get_env_names(BbPlan *self)
 {
@@ -320,7 +326,7 @@ bb_plan_get_env_names(BbPlan *self)
     g_hash_table_iter_init(&iter, self->env);
     while (g_hash_table_iter_next(&iter, &key, NULL))
         g_ptr_array_add(names, key);
-    g_ptr_array_sort_values(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, compare_strings_indirect);
     return names;
 }
 
