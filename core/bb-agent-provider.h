@@ -14,7 +14,7 @@ G_BEGIN_DECLS
  * the plan exists (provider routes are part of the plan). */
 typedef struct {
     const gchar *template_name;
-    const gchar *auth_token_ref;     /* host env var, or NULL */
+    const gchar *auth_token_ref; /* host env var, or NULL */
     gboolean forward_host_credentials;
 } BbProviderSettings;
 
@@ -65,10 +65,10 @@ GPtrArray *bb_agent_provider_get_routes(BbAgentProvider *self, const BbProviderS
                                         GError **error);
 gboolean bb_agent_provider_validate_settings(BbAgentProvider *self,
                                              const BbProviderSettings *settings, GError **error);
-gboolean bb_agent_provider_provision_ca(BbAgentProvider *self, BbPlan *plan,
-                                        BbAgentTarget *target, GBytes *ca_pem, GError **error);
-gboolean bb_agent_provider_provision_git(BbAgentProvider *self, BbPlan *plan,
-                                         BbAgentTarget *target, GError **error);
+gboolean bb_agent_provider_provision_ca(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
+                                        GBytes *ca_pem, GError **error);
+gboolean bb_agent_provider_provision_git(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
+                                         GError **error);
 gboolean bb_agent_provider_provision_prompt(BbAgentProvider *self, BbPlan *plan,
                                             BbAgentTarget *target, GError **error);
 gboolean bb_agent_provider_provision_skills(BbAgentProvider *self, BbPlan *plan,

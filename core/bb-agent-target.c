@@ -43,8 +43,8 @@ bb_agent_target_copy_dir(BbAgentTarget *self, const gchar *host_dir, const gchar
 }
 
 gboolean
-bb_agent_target_exec(BbAgentTarget *self, const gchar *const *argv, gboolean as_root,
-                     gint *status, GError **error)
+bb_agent_target_exec(BbAgentTarget *self, const gchar *const *argv, gboolean as_root, gint *status,
+                     GError **error)
 {
     BbAgentTargetInterface *iface;
     g_return_val_if_fail(BB_IS_AGENT_TARGET(self), FALSE);

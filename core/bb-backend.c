@@ -64,8 +64,8 @@ bb_backend_launch(BbBackend *self, BbPlan *plan, const BbLaunchOptions *options,
 }
 
 gboolean
-bb_backend_exec(BbBackend *self, const gchar *slug, const gchar *const *argv,
-                gboolean interactive, gint *status, GError **error)
+bb_backend_exec(BbBackend *self, const gchar *slug, const gchar *const *argv, gboolean interactive,
+                gint *status, GError **error)
 {
     BACKEND_IFACE_OR_FAIL(self, exec, "run commands in bottles", FALSE);
     g_return_val_if_fail(slug != NULL && argv != NULL, FALSE);

@@ -12,19 +12,19 @@ G_BEGIN_DECLS
 typedef void (*BbProgressFunc)(const gchar *step, gdouble fraction, gpointer user_data);
 
 typedef struct {
-    GStrv command;          /* run: argv to execute; NULL = the provider's command */
-    gboolean interactive;   /* attach a TTY */
-    GStrv resolve;          /* curl-style HOST:PORT:ADDR pins for the proxy */
-    gchar *upstream_ca;     /* extra upstream trust, PEM file */
-    gchar *image;           /* resume: boot this committed image */
-    GHashTable *secrets;    /* env name → value; delivered to the sidecar only */
+    GStrv command;        /* run: argv to execute; NULL = the provider's command */
+    gboolean interactive; /* attach a TTY */
+    GStrv resolve;        /* curl-style HOST:PORT:ADDR pins for the proxy */
+    gchar *upstream_ca;   /* extra upstream trust, PEM file */
+    gchar *image;         /* resume: boot this committed image */
+    GHashTable *secrets;  /* env name → value; delivered to the sidecar only */
 } BbLaunchOptions;
 
 typedef struct {
     gchar *slug;
     gchar *agent;
     gchar *backend;
-    gchar *state;   /* "running", "exited", "orphaned", ... */
+    gchar *state; /* "running", "exited", "orphaned", ... */
     gchar *image;
     gint64 created; /* unix seconds */
 } BbBottleInfo;

@@ -18,9 +18,9 @@ typedef enum {
 /* A finding never holds the secret itself: a redacted snippet and a
  * fingerprint (a keyed hash) identify it. */
 typedef struct {
-    gchar *detector;    /* registry name of the detector */
+    gchar *detector; /* registry name of the detector */
     gchar *rule_id;
-    gsize offset;       /* within the scanned buffer */
+    gsize offset; /* within the scanned buffer */
     gsize length;
     gchar *snippet;     /* redacted, printable */
     gchar *fingerprint; /* hex, stable for the same value within a process */
@@ -39,8 +39,8 @@ typedef struct {
 
 /* What the core hands a detector before its first scan. Appended to only. */
 typedef struct {
-    const gchar *data_dir;       /* rule packs live here */
-    GPtrArray *known_secrets;    /* of BbKnownSecret; may be empty */
+    const gchar *data_dir;    /* rule packs live here */
+    GPtrArray *known_secrets; /* of BbKnownSecret; may be empty */
 } BbDetectorContext;
 
 #define BB_TYPE_DETECTOR (bb_detector_get_type())

@@ -1,3 +1,3 @@
 #include "bb-error.h"
 
-G_DEFINE_QUARK(bot-bottle-error-quark, bb_error)
+G_DEFINE_QUARK(bot - bottle - error - quark, bb_error)

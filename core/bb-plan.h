@@ -25,9 +25,9 @@ typedef struct {
 } BbSkill;
 
 typedef struct {
-    gchar *host;       /* the key under git.remotes */
-    gchar *name;       /* repository name inside the bottle */
-    gchar *upstream;   /* ssh:// URL the gate pushes to */
+    gchar *host;     /* the key under git.remotes */
+    gchar *name;     /* repository name inside the bottle */
+    gchar *upstream; /* ssh:// URL the gate pushes to */
     gchar *identity_file;
     gchar *known_host_key;
 } BbGitRemote;
@@ -56,9 +56,9 @@ gboolean bb_plan_get_forward_host_credentials(BbPlan *self);
 GHashTable *bb_plan_get_env(BbPlan *self);
 /* Sorted env names, for stable output. */
 GPtrArray *bb_plan_get_env_names(BbPlan *self);
-GPtrArray *bb_plan_get_routes(BbPlan *self);      /* of BbRoute */
+GPtrArray *bb_plan_get_routes(BbPlan *self); /* of BbRoute */
 BbRoute *bb_plan_find_route(BbPlan *self, const gchar *host);
-GPtrArray *bb_plan_get_skills(BbPlan *self);      /* of BbSkill */
+GPtrArray *bb_plan_get_skills(BbPlan *self); /* of BbSkill */
 const gchar *bb_plan_get_prompt(BbPlan *self);
 const gchar *bb_plan_get_git_user_name(BbPlan *self);
 const gchar *bb_plan_get_git_user_email(BbPlan *self);

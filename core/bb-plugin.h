@@ -15,7 +15,7 @@ typedef struct _BbRegistry BbRegistry;
 typedef struct {
     guint32 abi_major;
     guint32 abi_minor;
-    const gchar *name;        /* unique; [a-z0-9-]+ */
+    const gchar *name; /* unique; [a-z0-9-]+ */
     const gchar *version;
     const gchar *license;     /* SPDX identifier */
     const gchar *description; /* one line; may be NULL */
@@ -35,9 +35,7 @@ typedef const BbPluginDescriptor *(*BbPluginEntryFunc)(void);
     G_MODULE_EXPORT const BbPluginDescriptor *bb_plugin_get_descriptor(void)                       \
     {                                                                                              \
         static const BbPluginDescriptor descriptor = {                                             \
-            .abi_major = BB_PLUGIN_ABI_MAJOR,                                                      \
-            .abi_minor = BB_PLUGIN_ABI_MINOR,                                                      \
-            __VA_ARGS__};                                                                          \
+            .abi_major = BB_PLUGIN_ABI_MAJOR, .abi_minor = BB_PLUGIN_ABI_MINOR, __VA_ARGS__};      \
         return &descriptor;                                                                        \
     }
 
@@ -46,7 +44,7 @@ typedef const BbPluginDescriptor *(*BbPluginEntryFunc)(void);
  * BB_TYPE_DETECTOR, BB_TYPE_AUTH_SCHEME) available under @name. Higher
  * @priority wins automatic selection (backends). Fails on a duplicate
  * name within the same interface. */
-gboolean bb_registry_add(BbRegistry *registry, GType iface_type, const gchar *name,
-                         GType impl_type, gint priority, GError **error);
+gboolean bb_registry_add(BbRegistry *registry, GType iface_type, const gchar *name, GType impl_type,
+                         gint priority, GError **error);
 
 G_END_DECLS

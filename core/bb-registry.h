@@ -22,7 +22,7 @@ typedef enum {
 
 /* What `bot-bottle plugins` shows for one module file. */
 typedef struct {
-    gchar *name;        /* descriptor name, or the file's basename when unreadable */
+    gchar *name; /* descriptor name, or the file's basename when unreadable */
     gchar *version;
     gchar *license;
     gchar *description;
@@ -31,8 +31,8 @@ typedef struct {
     BbPluginStatus status;
     guint32 abi_major;
     guint32 abi_minor;
-    GError *error;      /* set when status is FAILED */
-    GStrv kinds;        /* "backend", "provider", "detector", "auth" it registered */
+    GError *error; /* set when status is FAILED */
+    GStrv kinds;   /* "backend", "provider", "detector", "auth" it registered */
 } BbPluginInfo;
 
 /* One registered implementation. */
@@ -48,7 +48,7 @@ BbRegistry *bb_registry_new(void);
 
 /* Loads built-ins from BOT_BOTTLE_PLUGIN_PATH (':'-separated) or the
  * install's plugin directory, then contrib plugins from
- * @contrib_dir/<name>/*.so unless @contrib_dir is NULL or
+ * @contrib_dir/NAME/ (every .so there) unless @contrib_dir is NULL or
  * BOT_BOTTLE_NO_CONTRIB is set. A built-in failure returns FALSE; a
  * contrib failure is recorded in its BbPluginInfo and skipped. */
 gboolean bb_registry_load_all(BbRegistry *self, const gchar *contrib_dir, GError **error);
@@ -56,14 +56,12 @@ gboolean bb_registry_load_all(BbRegistry *self, const gchar *contrib_dir, GError
 gboolean bb_registry_load_file(BbRegistry *self, const gchar *path, BbPluginOrigin origin,
                                GError **error);
 
-GPtrArray *bb_registry_get_plugins(BbRegistry *self);  /* of BbPluginInfo */
+GPtrArray *bb_registry_get_plugins(BbRegistry *self); /* of BbPluginInfo */
 /* Implementations of @iface_type, highest priority first. */
 GPtrArray *bb_registry_list(BbRegistry *self, GType iface_type); /* of BbImplementation */
-const BbImplementation *bb_registry_lookup(BbRegistry *self, GType iface_type,
-                                           const gchar *name);
+const BbImplementation *bb_registry_lookup(BbRegistry *self, GType iface_type, const gchar *name);
 /* A new instance of the implementation named @name (case-insensitive). */
-gpointer bb_registry_create(BbRegistry *self, GType iface_type, const gchar *name,
-                            GError **error);
+gpointer bb_registry_create(BbRegistry *self, GType iface_type, const gchar *name, GError **error);
 /* TRUE once any contrib module was opened: third-party code runs here. */
 gboolean bb_registry_is_tainted(BbRegistry *self);
 

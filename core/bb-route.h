@@ -28,7 +28,7 @@ typedef struct {
 } BbPathMatch;
 
 typedef struct {
-    gchar *name; /* lower-case header name */
+    gchar *name;      /* lower-case header name */
     BbMatchType type; /* BB_MATCH_EXACT or BB_MATCH_REGEX */
     gchar *value;
     GRegex *regex;
@@ -43,17 +43,17 @@ typedef struct {
 
 /* Detector selection for one direction. */
 typedef struct {
-    gboolean enabled;   /* FALSE when the manifest says `false` */
-    GStrv detectors;    /* NULL = every detector of that direction */
+    gboolean enabled; /* FALSE when the manifest says `false` */
+    GStrv detectors;  /* NULL = every detector of that direction */
 } BbDlpSelection;
 
 typedef struct {
     gint ref_count;
-    gchar *host;          /* canonical: lower-case, no trailing dot, IDNA ASCII */
-    guint16 port;         /* 0 = the scheme's default (443 or 80) */
-    gchar *auth_scheme;   /* registry name of a BbAuthScheme, or NULL */
-    gchar *token_ref;     /* host env var holding the secret, or NULL */
-    GPtrArray *matches;   /* of BbRouteMatch; empty = everything allowed */
+    gchar *host;        /* canonical: lower-case, no trailing dot, IDNA ASCII */
+    guint16 port;       /* 0 = the scheme's default (443 or 80) */
+    gchar *auth_scheme; /* registry name of a BbAuthScheme, or NULL */
+    gchar *token_ref;   /* host env var holding the secret, or NULL */
+    GPtrArray *matches; /* of BbRouteMatch; empty = everything allowed */
     BbDlpSelection outbound;
     BbDlpSelection inbound;
     BbOnMatch outbound_on_match;
