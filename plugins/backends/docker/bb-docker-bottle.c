@@ -1,0 +1,400 @@
+#include "bb-docker-bottle.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include "bb-docker-api.h"
+#include "bb-docker-ca.h"
+#include "bb-error.h"
+
+void
+bb_docker_bottle_free(BbDockerBottle *bottle)
+{
+    if (bottle == NULL)
+        return;
+    g_free(bottle->slug);
+    g_free(bottle->agent_id);
+    g_free(bottle->sidecar_id);
+    g_free(bottle->internal_network);
+    g_free(bottle->egress_network);
+    g_free(bottle->sidecar_ip);
+    g_free(bottle->ca_pem);
+    g_free(bottle);
+}
+
+gchar *
+bb_docker_slug_new(const gchar *agent_name)
+{
+    g_autoptr(GString) slug = g_string_new(NULL);
+    for (const gchar *c = agent_name; c != NULL && *c != '\0' && slug->len < 24; c++) {
+        gchar lower = g_ascii_tolower(*c);
+        if (g_ascii_isalnum(lower))
+            g_string_append_c(slug, lower);
+        else if (slug->len > 0 && slug->str[slug->len - 1] != '-')
+            g_string_append_c(slug, '-');
+    }
+    while (slug->len > 0 && slug->str[slug->len - 1] == '-')
+        g_string_truncate(slug, slug->len - 1);
+    if (slug->len == 0)
+        g_string_append(slug, "bottle");
+    g_string_append_printf(slug, "-%08x", g_random_int());
+    return g_string_free(g_steal_pointer(&slug), FALSE);
+}
+
+static JsonArray *
+bb_strv_array(const gchar *const *strv)
+{
+    JsonArray *array = json_array_new();
+    for (const gchar *const *s = strv; s != NULL && *s != NULL; s++)
+        json_array_add_string_element(array, *s);
+    return array;
+}
+
+static void
+bb_set_strings(JsonObject *object, const gchar *member, const gchar *const *strv)
+{
+    json_object_set_array_member(object, member, bb_strv_array(strv));
+}
+
+/* Hardening both containers share. */
+static JsonObject *
+bb_hardened_host_config(const gchar *network_mode, gint64 pids_limit, gint64 memory_bytes,
+                        const gchar *runtime)
+{
+    JsonObject *host = json_object_new();
+    json_object_set_string_member(host, "NetworkMode", network_mode);
+    const gchar *cap_drop[] = {"ALL", NULL};
+    bb_set_strings(host, "CapDrop", cap_drop);
+    const gchar *security[] = {"no-new-privileges:true", NULL};
+    bb_set_strings(host, "SecurityOpt", security);
+    json_object_set_int_member(host, "PidsLimit", pids_limit);
+    json_object_set_int_member(host, "Memory", memory_bytes);
+    json_object_set_int_member(host, "MemorySwap", memory_bytes);
+    json_object_set_boolean_member(host, "Init", TRUE);
+    json_object_set_string_member(host, "IpcMode", "private");
+    json_object_set_boolean_member(host, "Privileged", FALSE);
+    if (runtime != NULL)
+        json_object_set_string_member(host, "Runtime", runtime);
+    return host;
+}
+
+static JsonObject *
+bb_labels(const gchar *slug, const gchar *role, const gchar *agent)
+{
+    g_autofree gchar *owner = g_strdup_printf("%d", (int)getpid());
+    const gchar *labels[] = {BB_DOCKER_LABEL_SLUG,
+                             slug,
+                             BB_DOCKER_LABEL_ROLE,
+                             role,
+                             BB_DOCKER_LABEL_OWNER,
+                             owner,
+                             BB_DOCKER_LABEL_AGENT,
+                             agent,
+                             NULL};
+    g_autoptr(JsonNode) node = bb_docker_labels_node(labels);
+    return json_object_ref(json_node_get_object(node));
+}
+
+static gboolean
+bb_create_networks(BbDockerClient *client, BbDockerBottle *bottle, const gchar *agent,
+                   GError **error)
+{
+    g_autofree gchar *owner = g_strdup_printf("%d", (int)getpid());
+    const gchar *labels[] = {BB_DOCKER_LABEL_SLUG,
+                             bottle->slug,
+                             BB_DOCKER_LABEL_ROLE,
+                             "network",
+                             BB_DOCKER_LABEL_OWNER,
+                             owner,
+                             BB_DOCKER_LABEL_AGENT,
+                             agent,
+                             NULL};
+    bottle->internal_network = g_strdup_printf("bb-%s-internal", bottle->slug);
+    bottle->egress_network = g_strdup_printf("bb-%s-egress", bottle->slug);
+    g_autofree gchar *internal_id =
+        bb_docker_network_create(client, bottle->internal_network, TRUE, TRUE, labels, error);
+    if (internal_id == NULL)
+        return FALSE;
+    g_autofree gchar *egress_id =
+        bb_docker_network_create(client, bottle->egress_network, FALSE, FALSE, labels, error);
+    return egress_id != NULL;
+}
+
+/* What the sidecar reads from stdin at start: one JSON document. */
+static GBytes *
+bb_sidecar_bootstrap(GHashTable *secrets, const gchar *ca_cert, const gchar *ca_key)
+{
+    g_autoptr(JsonObject) root = json_object_new();
+    JsonObject *secret_object = json_object_new();
+    if (secrets != NULL) {
+        GHashTableIter iter;
+        gpointer key, value;
+        g_hash_table_iter_init(&iter, secrets);
+        while (g_hash_table_iter_next(&iter, &key, &value))
+            json_object_set_string_member(secret_object, key, value);
+    }
+    json_object_set_object_member(root, "secrets", secret_object);
+    json_object_set_string_member(root, "ca_cert", ca_cert);
+    json_object_set_string_member(root, "ca_key", ca_key);
+    g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), root);
+    gchar *text = json_to_string(node, FALSE);
+    return g_bytes_new_take(text, strlen(text));
+}
+
+static gboolean
+bb_launch_sidecar(BbDockerClient *client, BbDockerBottle *bottle, const BbDockerBottleSpec *spec,
+                  GError **error)
+{
+    g_autoptr(JsonObject) config = json_object_new();
+    json_object_set_string_member(config, "Image", spec->sidecar_image);
+    if (spec->sidecar_command != NULL)
+        bb_set_strings(config, "Cmd", spec->sidecar_command);
+    /* stdin carries the secrets and CA key once, then closes. */
+    json_object_set_boolean_member(config, "OpenStdin", TRUE);
+    json_object_set_boolean_member(config, "StdinOnce", TRUE);
+    json_object_set_boolean_member(config, "AttachStdin", TRUE);
+    json_object_set_object_member(config, "Labels",
+                                  bb_labels(bottle->slug, "sidecar", spec->agent_name));
+    JsonObject *host =
+        bb_hardened_host_config(bottle->internal_network, 512, 512 * 1024 * 1024, NULL);
+    json_object_set_boolean_member(host, "ReadonlyRootfs", TRUE);
+    JsonObject *tmpfs = json_object_new();
+    json_object_set_string_member(tmpfs, "/tmp", "rw,noexec,nosuid,size=64m");
+    json_object_set_object_member(host, "Tmpfs", tmpfs);
+    /* Port 53 and 9099 without any capability: the sidecar runs unprivileged. */
+    JsonObject *sysctls = json_object_new();
+    json_object_set_string_member(sysctls, "net.ipv4.ip_unprivileged_port_start", "0");
+    json_object_set_object_member(host, "Sysctls", sysctls);
+    json_object_set_object_member(config, "HostConfig", host);
+    g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_ref(config));
+    g_autofree gchar *name = g_strdup_printf("bb-%s-sidecar", bottle->slug);
+    bottle->sidecar_id = bb_docker_container_create(client, name, node, error);
+    if (bottle->sidecar_id == NULL)
+        return FALSE;
+    if (!bb_docker_network_connect(client, bottle->egress_network, bottle->sidecar_id, error))
+        return FALSE;
+
+    g_autofree gchar *ca_key = NULL;
+    if (!bb_docker_ca_generate(bottle->slug, &bottle->ca_pem, &ca_key, error))
+        return FALSE;
+    g_autoptr(GBytes) bootstrap = bb_sidecar_bootstrap(spec->secrets, bottle->ca_pem, ca_key);
+    /* The key and secrets in our memory are wiped once handed over. */
+    memset(ca_key, 0, strlen(ca_key));
+    if (!bb_docker_container_start_with_stdin(client, bottle->sidecar_id, bootstrap, error))
+        return FALSE;
+    bottle->sidecar_ip =
+        bb_docker_container_ip(client, bottle->sidecar_id, bottle->internal_network, error);
+    return bottle->sidecar_ip != NULL;
+}
+
+static GPtrArray *
+bb_agent_env(const BbDockerBottle *bottle, const BbDockerBottleSpec *spec)
+{
+    GPtrArray *env = g_ptr_array_new_with_free_func(g_free);
+    g_autofree gchar *proxy =
+        g_strdup_printf("http://%s:%u", bottle->sidecar_ip, BB_DOCKER_PROXY_PORT);
+    const gchar *proxy_vars[] = {"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
+                                 "ALL_PROXY",  "all_proxy",   NULL};
+    for (const gchar *const *var = proxy_vars; *var != NULL; var++)
+        g_ptr_array_add(env, g_strdup_printf("%s=%s", *var, proxy));
+    /* Empty on purpose: nothing bypasses the sidecar. */
+    g_ptr_array_add(env, g_strdup("NO_PROXY="));
+    g_ptr_array_add(env, g_strdup("no_proxy="));
+    const gchar *ca_vars[] = {"SSL_CERT_FILE",  "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE",
+                              "CURL_CA_BUNDLE", "GIT_SSL_CAINFO",      NULL};
+    for (const gchar *const *var = ca_vars; *var != NULL; var++)
+        g_ptr_array_add(env, g_strdup_printf("%s=%s", *var, BB_DOCKER_AGENT_CA_PATH));
+    for (const gchar *const *extra = spec->agent_env; extra != NULL && *extra != NULL; extra++)
+        g_ptr_array_add(env, g_strdup(*extra));
+    g_ptr_array_add(env, NULL);
+    return env;
+}
+
+static gboolean
+bb_launch_agent(BbDockerClient *client, BbDockerBottle *bottle, const BbDockerBottleSpec *spec,
+                GError **error)
+{
+    g_autoptr(JsonObject) config = json_object_new();
+    json_object_set_string_member(config, "Image", spec->agent_image);
+    json_object_set_string_member(config, "User",
+                                  spec->agent_user != NULL ? spec->agent_user : "1000:1000");
+    /* The agent idles; commands (and the agent product) run through exec. */
+    const gchar *idle[] = {"sleep", "infinity", NULL};
+    bb_set_strings(config, "Entrypoint", idle);
+    const gchar *no_cmd[] = {NULL};
+    bb_set_strings(config, "Cmd", no_cmd);
+    g_autoptr(GPtrArray) env = bb_agent_env(bottle, spec);
+    bb_set_strings(config, "Env", (const gchar *const *)env->pdata);
+    json_object_set_object_member(config, "Labels",
+                                  bb_labels(bottle->slug, "agent", spec->agent_name));
+    JsonObject *host = bb_hardened_host_config(
+        bottle->internal_network, spec->pids_limit > 0 ? spec->pids_limit : 1024,
+        spec->memory_bytes > 0 ? spec->memory_bytes : G_GINT64_CONSTANT(4) << 30, spec->runtime);
+    const gchar *dns[] = {bottle->sidecar_ip, NULL};
+    bb_set_strings(host, "Dns", dns);
+    const gchar *none[] = {NULL};
+    bb_set_strings(host, "DnsSearch", none);
+    JsonObject *sysctls = json_object_new();
+    json_object_set_string_member(sysctls, "net.ipv6.conf.all.disable_ipv6", "1");
+    json_object_set_string_member(sysctls, "net.ipv6.conf.default.disable_ipv6", "1");
+    json_object_set_object_member(host, "Sysctls", sysctls);
+    json_object_set_object_member(config, "HostConfig", host);
+    g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_ref(config));
+    g_autofree gchar *name = g_strdup_printf("bb-%s-agent", bottle->slug);
+    bottle->agent_id = bb_docker_container_create(client, name, node, error);
+    return bottle->agent_id != NULL && bb_docker_container_start(client, bottle->agent_id, error);
+}
+
+/* The bottle CA joins the agent's trust: its own file (the env vars point
+ * there) and the system bundle, for tools that ignore the env vars. */
+static gboolean
+bb_install_agent_ca(BbDockerClient *client, BbDockerBottle *bottle, GError **error)
+{
+    g_autofree gchar *script =
+        g_strdup_printf("set -e; mkdir -p /etc/bot-bottle; cat > %s; chmod 0644 %s; "
+                        "if [ -f /etc/ssl/certs/ca-certificates.crt ]; then "
+                        "cat %s >> /etc/ssl/certs/ca-certificates.crt; fi",
+                        BB_DOCKER_AGENT_CA_PATH, BB_DOCKER_AGENT_CA_PATH, BB_DOCKER_AGENT_CA_PATH);
+    const gchar *argv[] = {"sh", "-c", script, NULL};
+    g_autoptr(GBytes) input = g_bytes_new(bottle->ca_pem, strlen(bottle->ca_pem));
+    g_autoptr(GByteArray) err = g_byte_array_new();
+    gint status = -1;
+    if (!bb_docker_exec(client, bottle->agent_id, argv, "0:0", input, NULL, err, &status, error))
+        return FALSE;
+    if (status != 0) {
+        g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
+                    "Installing the bottle CA in the agent failed (exit %d): %.*s; the agent "
+                    "image needs /bin/sh",
+                    status, (int)MIN(err->len, 300), (const gchar *)err->data);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+BbDockerBottle *
+bb_docker_bottle_launch(BbDockerClient *client, const BbDockerBottleSpec *spec, GError **error)
+{
+    g_autoptr(BbDockerBottle) bottle = g_new0(BbDockerBottle, 1);
+    bottle->slug = bb_docker_slug_new(spec->agent_name);
+    if (bb_create_networks(client, bottle, spec->agent_name, error) &&
+        bb_launch_sidecar(client, bottle, spec, error) &&
+        bb_launch_agent(client, bottle, spec, error) && bb_install_agent_ca(client, bottle, error))
+        return g_steal_pointer(&bottle);
+    g_prefix_error(error, "Launching bottle %s: ", bottle->slug);
+    g_autoptr(GError) cleanup_error = NULL;
+    if (!bb_docker_bottle_remove(client, bottle->slug, &cleanup_error))
+        g_warning("Could not remove the half-made bottle %s (run `bot-bottle cleanup`): %s",
+                  bottle->slug, cleanup_error->message);
+    return NULL;
+}
+
+static const gchar *
+bb_json_string(JsonObject *object, const gchar *member)
+{
+    return json_object_get_string_member_with_default(object, member, NULL);
+}
+
+static const gchar *
+bb_label_of(JsonObject *object, const gchar *label)
+{
+    JsonObject *labels = json_object_has_member(object, "Labels") &&
+                                 JSON_NODE_HOLDS_OBJECT(json_object_get_member(object, "Labels"))
+                             ? json_object_get_object_member(object, "Labels")
+                             : NULL;
+    return labels != NULL ? bb_json_string(labels, label) : NULL;
+}
+
+gboolean
+bb_docker_bottle_remove(BbDockerClient *client, const gchar *slug, GError **error)
+{
+    g_autoptr(JsonArray) containers =
+        bb_docker_container_list(client, BB_DOCKER_LABEL_SLUG, slug, error);
+    if (containers == NULL)
+        return FALSE;
+    /* Agent first: with the sidecar gone first it would only lose its way out. */
+    for (guint pass = 0; pass < 2; pass++) {
+        for (guint i = 0; i < json_array_get_length(containers); i++) {
+            JsonObject *container = json_array_get_object_element(containers, i);
+            gboolean is_agent =
+                g_strcmp0(bb_label_of(container, BB_DOCKER_LABEL_ROLE), "agent") == 0;
+            if ((pass == 0) != is_agent)
+                continue;
+            if (!bb_docker_container_remove(client, bb_json_string(container, "Id"), error))
+                return FALSE;
+        }
+    }
+    g_autoptr(JsonArray) networks =
+        bb_docker_network_list(client, BB_DOCKER_LABEL_SLUG, slug, error);
+    if (networks == NULL)
+        return FALSE;
+    for (guint i = 0; i < json_array_get_length(networks); i++) {
+        JsonObject *network = json_array_get_object_element(networks, i);
+        if (!bb_docker_network_remove(client, bb_json_string(network, "Id"), error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+bb_owner_alive(const gchar *owner)
+{
+    guint64 pid = 0;
+    if (owner == NULL || !g_ascii_string_to_unsigned(owner, 10, 1, G_MAXINT, &pid, NULL))
+        return FALSE;
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+static void
+bb_collect_orphans(JsonArray *objects, GHashTable *orphans)
+{
+    for (guint i = 0; i < json_array_get_length(objects); i++) {
+        JsonObject *object = json_array_get_object_element(objects, i);
+        const gchar *slug = bb_label_of(object, BB_DOCKER_LABEL_SLUG);
+        if (slug != NULL && !bb_owner_alive(bb_label_of(object, BB_DOCKER_LABEL_OWNER)))
+            g_hash_table_add(orphans, g_strdup(slug));
+    }
+}
+
+gboolean
+bb_docker_bottle_cleanup_orphans(BbDockerClient *client, guint *removed, GError **error)
+{
+    g_autoptr(JsonArray) containers =
+        bb_docker_container_list(client, BB_DOCKER_LABEL_SLUG, NULL, error);
+    if (containers == NULL)
+        return FALSE;
+    g_autoptr(JsonArray) networks =
+        bb_docker_network_list(client, BB_DOCKER_LABEL_SLUG, NULL, error);
+    if (networks == NULL)
+        return FALSE;
+    g_autoptr(GHashTable) orphans = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    bb_collect_orphans(containers, orphans);
+    bb_collect_orphans(networks, orphans);
+    GHashTableIter iter;
+    gpointer slug;
+    g_hash_table_iter_init(&iter, orphans);
+    while (g_hash_table_iter_next(&iter, &slug, NULL))
+        if (!bb_docker_bottle_remove(client, slug, error))
+            return FALSE;
+    if (removed != NULL)
+        *removed = g_hash_table_size(orphans);
+    return TRUE;
+}
+
+gchar *
+bb_docker_bottle_find_agent(BbDockerClient *client, const gchar *slug, GError **error)
+{
+    g_autoptr(JsonArray) containers =
+        bb_docker_container_list(client, BB_DOCKER_LABEL_SLUG, slug, error);
+    if (containers == NULL)
+        return NULL;
+    for (guint i = 0; i < json_array_get_length(containers); i++) {
+        JsonObject *container = json_array_get_object_element(containers, i);
+        if (g_strcmp0(bb_label_of(container, BB_DOCKER_LABEL_ROLE), "agent") == 0)
+            return g_strdup(bb_json_string(container, "Id"));
+    }
+    g_set_error(error, BB_ERROR, BB_ERROR_NOT_FOUND,
+                "No bottle %s on this Docker engine; `bot-bottle list` shows the running ones",
+                slug);
+    return NULL;
+}

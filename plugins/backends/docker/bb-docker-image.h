@@ -1,0 +1,31 @@
+/* Minimal images assembled from host files: a program, the shared
+ * libraries `ldd` names for it, plus data trees. No registry, no base
+ * image, nothing the program does not load. The tag is a hash of every
+ * input, so an unchanged recipe reuses the image. */
+#pragma once
+
+#include "bb-docker-client.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    const gchar *repository;      /* image name, e.g. "bot-bottle-sidecar" */
+    const gchar *const *programs; /* host paths; placed at the same path */
+    const gchar *const *trees;    /* host dir, image dir pairs; .so files get their libs */
+    const gchar *const *entrypoint;
+    const gchar *const *env; /* "NAME=value" */
+    guint uid;               /* the image's user, created in /etc/passwd */
+    const gchar *user_name;
+    const gchar *const *dirs; /* writable dirs owned by @uid, mode 0700 */
+} BbDockerImageRecipe;
+
+/* Shared libraries (and the dynamic loader) @path needs, as absolute
+ * host paths; empty for static binaries. */
+GPtrArray *bb_docker_shared_libraries(const gchar *path, GError **error);
+
+/* Returns the image reference ("repository:hash"), importing the image
+ * unless it already exists. */
+gchar *bb_docker_image_assemble(BbDockerClient *client, const BbDockerImageRecipe *recipe,
+                                GError **error);
+
+G_END_DECLS
