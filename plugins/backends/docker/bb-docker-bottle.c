@@ -277,9 +277,18 @@ bb_docker_bottle_launch(BbDockerClient *client, const BbDockerBottleSpec *spec, 
 {
     g_autoptr(BbDockerBottle) bottle = g_new0(BbDockerBottle, 1);
     bottle->slug = bb_docker_slug_new(spec->agent_name);
-    if (bb_create_networks(client, bottle, spec->agent_name, error) &&
-        bb_launch_sidecar(client, bottle, spec, error) &&
-        bb_launch_agent(client, bottle, spec, error) && bb_install_agent_ca(client, bottle, error))
+    gint64 t0 = g_get_monotonic_time();
+    gboolean ok = bb_create_networks(client, bottle, spec->agent_name, error);
+    gint64 t1 = g_get_monotonic_time();
+    ok = ok && bb_launch_sidecar(client, bottle, spec, error);
+    gint64 t2 = g_get_monotonic_time();
+    ok = ok && bb_launch_agent(client, bottle, spec, error);
+    gint64 t3 = g_get_monotonic_time();
+    ok = ok && bb_install_agent_ca(client, bottle, error);
+    gint64 t4 = g_get_monotonic_time();
+    g_debug("bottle %s: networks %.1f ms, sidecar %.1f ms, agent %.1f ms, CA %.1f ms", bottle->slug,
+            (t1 - t0) / 1e3, (t2 - t1) / 1e3, (t3 - t2) / 1e3, (t4 - t3) / 1e3);
+    if (ok)
         return g_steal_pointer(&bottle);
     g_prefix_error(error, "Launching bottle %s: ", bottle->slug);
     g_autoptr(GError) cleanup_error = NULL;

@@ -1,0 +1,133 @@
+/* The BbBackend interface of the Docker plugin end to end: launch from a
+ * plan, exec with exit codes, list, commit, resume from the committed
+ * image, stop and idempotent cleanup. */
+#include <string.h>
+#include "bb-docker-backend.h"
+#include "bb-error.h"
+#include "bb-plan-private.h"
+#include "docker-e2e-fixture.h"
+
+static BbE2e *e2e;
+
+static BbPlan *
+make_plan(const gchar *agent)
+{
+    BbPlan *plan = bb_plan_new();
+    bb_plan_set_agent(plan, agent, "/nonexistent/agent.md", BB_ORIGIN_HOME);
+    bb_plan_set_env(plan, "BB_TEST_PLACEHOLDER", "placeholder-not-a-secret");
+    bb_plan_seal(plan);
+    return plan;
+}
+
+static BbBottleInfo *
+find_listed(BbBackend *backend, const gchar *slug)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) infos = bb_backend_list(backend, &error);
+    g_assert_no_error(error);
+    for (guint i = 0; i < infos->len; i++) {
+        BbBottleInfo *info = g_ptr_array_index(infos, i);
+        if (g_str_equal(info->slug, slug)) {
+            BbBottleInfo *copy = g_new0(BbBottleInfo, 1);
+            copy->slug = g_strdup(info->slug);
+            copy->agent = g_strdup(info->agent);
+            copy->backend = g_strdup(info->backend);
+            copy->state = g_strdup(info->state);
+            copy->image = g_strdup(info->image);
+            copy->created = info->created;
+            return copy;
+        }
+    }
+    return NULL;
+}
+
+static void
+test_lifecycle(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BbDockerBackend) docker = bb_docker_backend_new();
+    BbBackend *backend = BB_BACKEND(docker);
+    g_assert_true(bb_backend_is_available(backend, &error));
+    g_assert_no_error(error);
+    const gchar *command[] = {"--bootstrap", NULL};
+    bb_docker_backend_set_sidecar(docker, e2e->fixture_image, command);
+    bb_docker_backend_set_agent_image(docker, e2e->base_image);
+    g_autoptr(BbPlan) plan = make_plan("lifecycle");
+    g_assert_true(bb_backend_prepare_images(backend, plan, NULL, NULL, NULL, &error));
+    g_assert_no_error(error);
+
+    BbLaunchOptions defaults = {0};
+    g_autofree gchar *slug = bb_backend_launch(backend, plan, &defaults, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_true(g_str_has_prefix(slug, "lifecycle-"));
+    g_autoptr(BbBottleInfo) info = find_listed(backend, slug);
+    g_assert_nonnull(info);
+    g_assert_cmpstr(info->agent, ==, "lifecycle");
+    g_assert_cmpstr(info->backend, ==, "docker");
+    g_assert_cmpstr(info->state, ==, "running");
+
+    gint status = -1;
+    const gchar *fail[] = {"sh", "-c", "exit 3", NULL};
+    g_assert_true(bb_backend_exec(backend, slug, fail, FALSE, &status, &error));
+    g_assert_cmpint(status, ==, 3);
+    const gchar *mark[] = {"sh", "-c",
+                           "test \"$BB_TEST_PLACEHOLDER\" = placeholder-not-a-secret && "
+                           "echo kept > /home/agent/state.txt",
+                           NULL};
+    g_assert_true(bb_backend_exec(backend, slug, mark, FALSE, &status, &error));
+    g_assert_cmpint(status, ==, 0);
+
+    g_autofree gchar *image = bb_backend_commit(backend, slug, &error);
+    g_assert_no_error(error);
+    g_assert_true(g_str_has_prefix(image, "bot-bottle-committed:"));
+    gboolean exists = FALSE;
+    g_assert_true(bb_docker_image_exists(e2e->client, image, &exists, &error));
+    g_assert_true(exists);
+
+    g_assert_true(bb_backend_stop(backend, slug, &error));
+    g_assert_no_error(error);
+    g_assert_null(find_listed(backend, slug));
+    /* Idempotent: a second stop and a cleanup of the same slug succeed. */
+    g_assert_true(bb_backend_stop(backend, slug, &error));
+    g_assert_true(bb_backend_cleanup(backend, slug, &error));
+    g_assert_no_error(error);
+    g_assert_false(bb_backend_exec(backend, slug, fail, FALSE, &status, &error));
+    g_assert_error(error, BB_ERROR, BB_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+
+    /* resume: boot the committed image; the agent's work is there. */
+    BbLaunchOptions options = {.image = image};
+    g_autofree gchar *resumed = bb_backend_launch(backend, plan, &options, NULL, &error);
+    g_assert_no_error(error);
+    const gchar *check[] = {"grep", "-q", "kept", "/home/agent/state.txt", NULL};
+    g_assert_true(bb_backend_exec(backend, resumed, check, FALSE, &status, &error));
+    g_assert_cmpint(status, ==, 0);
+    g_assert_true(bb_backend_stop(backend, resumed, &error));
+    g_assert_true(bb_docker_image_remove(e2e->client, image, &error));
+    g_assert_no_error(error);
+}
+
+static void
+test_interactive_refused(void)
+{
+    g_autoptr(BbDockerBackend) docker = bb_docker_backend_new();
+    g_autoptr(GError) error = NULL;
+    gint status = 0;
+    const gchar *argv[] = {"true", NULL};
+    g_assert_false(bb_backend_exec(BB_BACKEND(docker), "any", argv, TRUE, &status, &error));
+    g_assert_error(error, BB_ERROR, BB_ERROR_NOT_SUPPORTED);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+    g_autoptr(GError) error = NULL;
+    e2e = bb_e2e_setup(&error);
+    g_assert_no_error(error);
+    g_test_add_func("/docker/backend/lifecycle", test_lifecycle);
+    g_test_add_func("/docker/backend/interactive-refused", test_interactive_refused);
+    int result = g_test_run();
+    bb_e2e_teardown(e2e);
+    return result;
+}
