@@ -134,7 +134,7 @@ bb_e2e_setup(GError **error)
     g_autofree gchar *pid = g_strdup_printf("%d", (int)getpid());
     const gchar *labels[] = {"bot-bottle.test", pid, NULL};
     g_autofree gchar *net_id =
-        bb_docker_network_create(e2e->client, e2e->internet, FALSE, FALSE, labels, error);
+        bb_docker_network_create(e2e->client, e2e->internet, FALSE, FALSE, NULL, labels, error);
     if (net_id == NULL)
         return NULL;
     g_autofree gchar *fixture_name = g_strdup_printf("%s-upstream", e2e->internet);

@@ -7,6 +7,7 @@
 #include "bb-docker-api.h"
 #include "bb-docker-backend.h"
 #include "bb-docker-image.h"
+#include "bb-docker-subnet.h"
 #include "bb-docker-tar.h"
 #include "bb-error.h"
 
@@ -224,6 +225,33 @@ test_shared_libraries(void)
     g_assert_true(has_loader);
 }
 
+static void
+test_subnets(void)
+{
+    g_assert_true(bb_docker_subnets_overlap("172.17.0.0/16", "172.17.5.0/24"));
+    g_assert_true(bb_docker_subnets_overlap("172.20.3.0/24", "172.16.0.0/12"));
+    g_assert_false(bb_docker_subnets_overlap("172.20.3.0/24", "172.20.4.0/24"));
+    g_assert_false(bb_docker_subnets_overlap("10.0.0.0/8", "172.16.0.0/12"));
+    g_assert_true(bb_docker_subnets_overlap("garbage", "172.16.0.0/12"));
+    /* With all of 172.16/12 but one /24 taken, that /24 is the answer. */
+    g_autoptr(GPtrArray) used = g_ptr_array_new_with_free_func(g_free);
+    for (guint second = 16; second < 32; second++)
+        for (guint third = 0; third < 256; third++)
+            if (!(second == 29 && third == 77))
+                g_ptr_array_add(used, g_strdup_printf("172.%u.%u.0/24", second, third));
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *picked = bb_docker_subnet_pick(used, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(picked, ==, "172.29.77.0/24");
+    g_ptr_array_add(used, g_strdup("172.29.77.0/24"));
+    g_clear_error(&error);
+    g_autofree gchar *none = bb_docker_subnet_pick(used, &error);
+    g_assert_null(none);
+    g_assert_error(error, BB_ERROR, BB_ERROR_FAILED);
+    g_autofree gchar *address = bb_docker_subnet_address("172.29.77.0/24", 2);
+    g_assert_cmpstr(address, ==, "172.29.77.2");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -235,5 +263,6 @@ main(int argc, char **argv)
     g_test_add_func("/docker/backend/available", test_available);
     g_test_add_func("/docker/tar/roundtrip", test_tar_roundtrip);
     g_test_add_func("/docker/image/shared-libraries", test_shared_libraries);
+    g_test_add_func("/docker/subnet/pick", test_subnets);
     return g_test_run();
 }

@@ -199,9 +199,61 @@ bb_docker_string_member(JsonNode *node, const gchar *member)
     return json_object_get_string_member_with_default(json_node_get_object(node), member, NULL);
 }
 
+static JsonObject *
+bb_docker_ipam(const gchar *subnet)
+{
+    JsonObject *ipam = json_object_new();
+    json_object_set_string_member(ipam, "Driver", "default");
+    JsonArray *configs = json_array_new();
+    JsonObject *config = json_object_new();
+    json_object_set_string_member(config, "Subnet", subnet);
+    g_autofree gchar *base = g_strndup(subnet, strcspn(subnet, "/"));
+    gchar *last_dot = strrchr(base, '.');
+    if (last_dot != NULL) {
+        *last_dot = '\0';
+        g_autofree gchar *gateway = g_strdup_printf("%s.1", base);
+        json_object_set_string_member(config, "Gateway", gateway);
+    }
+    json_array_add_object_element(configs, config);
+    json_object_set_array_member(ipam, "Config", configs);
+    return ipam;
+}
+
+GPtrArray *
+bb_docker_network_subnets(BbDockerClient *client, GError **error)
+{
+    g_autoptr(JsonNode) reply =
+        bb_docker_client_call(client, "GET", "/networks", NULL, NULL, NULL, error);
+    if (reply == NULL || !JSON_NODE_HOLDS_ARRAY(reply)) {
+        if (error != NULL && *error == NULL)
+            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Docker engine: no network list");
+        return NULL;
+    }
+    GPtrArray *subnets = g_ptr_array_new_with_free_func(g_free);
+    JsonArray *networks = json_node_get_array(reply);
+    for (guint i = 0; i < json_array_get_length(networks); i++) {
+        JsonObject *network = json_array_get_object_element(networks, i);
+        JsonObject *ipam = json_object_has_member(network, "IPAM")
+                               ? json_object_get_object_member(network, "IPAM")
+                               : NULL;
+        JsonArray *configs = ipam != NULL && json_object_has_member(ipam, "Config") &&
+                                     JSON_NODE_HOLDS_ARRAY(json_object_get_member(ipam, "Config"))
+                                 ? json_object_get_array_member(ipam, "Config")
+                                 : NULL;
+        for (guint j = 0; configs != NULL && j < json_array_get_length(configs); j++) {
+            const gchar *subnet = json_object_get_string_member_with_default(
+                json_array_get_object_element(configs, j), "Subnet", NULL);
+            if (subnet != NULL && strchr(subnet, ':') == NULL)
+                g_ptr_array_add(subnets, g_strdup(subnet));
+        }
+    }
+    return subnets;
+}
+
 gchar *
 bb_docker_network_create(BbDockerClient *client, const gchar *name, gboolean internal,
-                         gboolean inhibit_ipv4, const gchar *const *labels, GError **error)
+                         gboolean inhibit_ipv4, const gchar *subnet, const gchar *const *labels,
+                         GError **error)
 {
     g_autoptr(JsonObject) request = json_object_new();
     json_object_set_string_member(request, "Name", name);
@@ -210,6 +262,8 @@ bb_docker_network_create(BbDockerClient *client, const gchar *name, gboolean int
     json_object_set_boolean_member(request, "CheckDuplicate", TRUE);
     json_object_set_boolean_member(request, "EnableIPv6", FALSE);
     json_object_set_member(request, "Labels", bb_docker_labels_node(labels));
+    if (subnet != NULL)
+        json_object_set_object_member(request, "IPAM", bb_docker_ipam(subnet));
     JsonObject *options = json_object_new();
     /* No host address on the bridge: the host is not a next hop nor a
      * destination for anything attached (see bb-docker-bottle.c). */
@@ -435,6 +489,27 @@ bb_docker_container_put_archive(BbDockerClient *client, const gchar *id, const g
         return FALSE;
     }
     return TRUE;
+}
+
+GBytes *
+bb_docker_container_get_archive(BbDockerClient *client, const gchar *id, const gchar *path,
+                                GError **error)
+{
+    g_autofree gchar *id_q = bb_docker_query_escape(id);
+    g_autofree gchar *path_q = bb_docker_query_escape(path);
+    g_autofree gchar *request_path =
+        g_strdup_printf("/containers/%s/archive?path=%s", id_q, path_q);
+    guint status = 0;
+    g_autoptr(GBytes) reply =
+        bb_docker_client_request(client, "GET", request_path, NULL, NULL, &status, NULL, error);
+    if (reply == NULL || status == 404)
+        return NULL;
+    if (status != 200) {
+        g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
+                    "Docker engine: reading %s from container %s failed (%u)", path, id, status);
+        return NULL;
+    }
+    return g_steal_pointer(&reply);
 }
 
 gchar *

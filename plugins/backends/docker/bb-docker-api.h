@@ -27,8 +27,12 @@ gboolean bb_docker_image_remove(BbDockerClient *client, const gchar *ref, GError
 /* Labels are given as a NULL-terminated key, value, key, value… list. */
 JsonNode *bb_docker_labels_node(const gchar *const *labels);
 
+/* @subnet may be NULL (the engine picks one); its .1 is the gateway. */
 gchar *bb_docker_network_create(BbDockerClient *client, const gchar *name, gboolean internal,
-                                gboolean inhibit_ipv4, const gchar *const *labels, GError **error);
+                                gboolean inhibit_ipv4, const gchar *subnet,
+                                const gchar *const *labels, GError **error);
+/* Every IPv4 subnet the engine's networks use, as "a.b.c.d/len". */
+GPtrArray *bb_docker_network_subnets(BbDockerClient *client, GError **error);
 /* Idempotent: an absent network is not an error. */
 gboolean bb_docker_network_remove(BbDockerClient *client, const gchar *id, GError **error);
 gboolean bb_docker_network_connect(BbDockerClient *client, const gchar *network,
@@ -54,6 +58,10 @@ gchar *bb_docker_container_ip(BbDockerClient *client, const gchar *id, const gch
 /* Extracts @tar into the container at @path (a directory). */
 gboolean bb_docker_container_put_archive(BbDockerClient *client, const gchar *id, const gchar *path,
                                          GBytes *tar, GError **error);
+/* The tar the engine makes of @path in the container; NULL without
+ * @error when the path does not exist. */
+GBytes *bb_docker_container_get_archive(BbDockerClient *client, const gchar *id, const gchar *path,
+                                        GError **error);
 /* Commits the container to @repo:@tag; returns the image id. */
 gchar *bb_docker_container_commit(BbDockerClient *client, const gchar *id, const gchar *repo,
                                   const gchar *tag, const gchar *const *labels, GError **error);

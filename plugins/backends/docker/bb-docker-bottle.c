@@ -6,6 +6,8 @@
 #include <unistd.h>
 #include "bb-docker-api.h"
 #include "bb-docker-ca.h"
+#include "bb-docker-subnet.h"
+#include "bb-docker-tar.h"
 #include "bb-error.h"
 
 void
@@ -97,8 +99,8 @@ bb_labels(const gchar *slug, const gchar *role, const gchar *agent)
 }
 
 static gboolean
-bb_create_networks(BbDockerClient *client, BbDockerBottle *bottle, const gchar *agent,
-                   GError **error)
+bb_create_network(BbDockerClient *client, const BbDockerBottle *bottle, const gchar *name,
+                  gboolean internal, const gchar *subnet, const gchar *agent, GError **error)
 {
     g_autofree gchar *owner = g_strdup_printf("%d", (int)getpid());
     const gchar *labels[] = {BB_DOCKER_LABEL_SLUG,
@@ -110,15 +112,37 @@ bb_create_networks(BbDockerClient *client, BbDockerBottle *bottle, const gchar *
                              BB_DOCKER_LABEL_AGENT,
                              agent,
                              NULL};
-    bottle->internal_network = g_strdup_printf("bb-%s-internal", bottle->slug);
-    bottle->egress_network = g_strdup_printf("bb-%s-egress", bottle->slug);
-    g_autofree gchar *internal_id =
-        bb_docker_network_create(client, bottle->internal_network, TRUE, TRUE, labels, error);
-    if (internal_id == NULL)
+    /* The internal bridge gets no host address (inhibit_ipv4): see the header. */
+    g_autofree gchar *id =
+        bb_docker_network_create(client, name, internal, internal, subnet, labels, error);
+    return id != NULL;
+}
+
+/* The internal network on a subnet we choose, so the sidecar's address is
+ * known before it starts; a subnet taken meanwhile is retried. */
+static gboolean
+bb_create_internal_network(BbDockerClient *client, BbDockerBottle *bottle, const gchar *agent,
+                           GError **error)
+{
+    g_autoptr(GPtrArray) used = bb_docker_network_subnets(client, error);
+    if (used == NULL)
         return FALSE;
-    g_autofree gchar *egress_id =
-        bb_docker_network_create(client, bottle->egress_network, FALSE, FALSE, labels, error);
-    return egress_id != NULL;
+    for (guint attempt = 0;; attempt++) {
+        g_autofree gchar *subnet = bb_docker_subnet_pick(used, error);
+        if (subnet == NULL)
+            return FALSE;
+        g_autoptr(GError) local_error = NULL;
+        if (bb_create_network(client, bottle, bottle->internal_network, TRUE, subnet, agent,
+                              &local_error)) {
+            bottle->sidecar_ip = bb_docker_subnet_address(subnet, 2);
+            return TRUE;
+        }
+        if (attempt == 4 || strstr(local_error->message, "overlap") == NULL) {
+            g_propagate_error(error, g_steal_pointer(&local_error));
+            return FALSE;
+        }
+        g_ptr_array_add(used, g_steal_pointer(&subnet));
+    }
 }
 
 /* What the sidecar reads from stdin at start: one JSON document. */
@@ -142,10 +166,36 @@ bb_sidecar_bootstrap(GHashTable *secrets, const gchar *ca_cert, const gchar *ca_
     return g_bytes_new_take(text, strlen(text));
 }
 
-static gboolean
-bb_launch_sidecar(BbDockerClient *client, BbDockerBottle *bottle, const BbDockerBottleSpec *spec,
-                  GError **error)
+/* One launch in progress: what the parallel steps share (read-only) and
+ * what each fills in (distinct fields). */
+typedef struct {
+    BbDockerClient *client;
+    BbDockerBottle *bottle;
+    const BbDockerBottleSpec *spec;
+    gchar *ca_key;
+} BbLaunch;
+
+static JsonObject *
+bb_endpoint_config(const gchar *network, const gchar *address)
 {
+    JsonObject *networking = json_object_new();
+    JsonObject *endpoints = json_object_new();
+    JsonObject *endpoint = json_object_new();
+    if (address != NULL) {
+        JsonObject *ipam = json_object_new();
+        json_object_set_string_member(ipam, "IPv4Address", address);
+        json_object_set_object_member(endpoint, "IPAMConfig", ipam);
+    }
+    json_object_set_object_member(endpoints, network, endpoint);
+    json_object_set_object_member(networking, "EndpointsConfig", endpoints);
+    return networking;
+}
+
+static gboolean
+bb_launch_sidecar(BbLaunch *launch, GError **error)
+{
+    BbDockerBottle *bottle = launch->bottle;
+    const BbDockerBottleSpec *spec = launch->spec;
     g_autoptr(JsonObject) config = json_object_new();
     json_object_set_string_member(config, "Image", spec->sidecar_image);
     if (spec->sidecar_command != NULL)
@@ -167,25 +217,22 @@ bb_launch_sidecar(BbDockerClient *client, BbDockerBottle *bottle, const BbDocker
     json_object_set_string_member(sysctls, "net.ipv4.ip_unprivileged_port_start", "0");
     json_object_set_object_member(host, "Sysctls", sysctls);
     json_object_set_object_member(config, "HostConfig", host);
+    json_object_set_object_member(config, "NetworkingConfig",
+                                  bb_endpoint_config(bottle->internal_network, bottle->sidecar_ip));
     g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_ref(config));
     g_autofree gchar *name = g_strdup_printf("bb-%s-sidecar", bottle->slug);
-    bottle->sidecar_id = bb_docker_container_create(client, name, node, error);
-    if (bottle->sidecar_id == NULL)
+    bottle->sidecar_id = bb_docker_container_create(launch->client, name, node, error);
+    if (bottle->sidecar_id == NULL ||
+        !bb_docker_network_connect(launch->client, bottle->egress_network, bottle->sidecar_id,
+                                   error))
         return FALSE;
-    if (!bb_docker_network_connect(client, bottle->egress_network, bottle->sidecar_id, error))
-        return FALSE;
-
-    g_autofree gchar *ca_key = NULL;
-    if (!bb_docker_ca_generate(bottle->slug, &bottle->ca_pem, &ca_key, error))
-        return FALSE;
-    g_autoptr(GBytes) bootstrap = bb_sidecar_bootstrap(spec->secrets, bottle->ca_pem, ca_key);
-    /* The key and secrets in our memory are wiped once handed over. */
-    memset(ca_key, 0, strlen(ca_key));
-    if (!bb_docker_container_start_with_stdin(client, bottle->sidecar_id, bootstrap, error))
-        return FALSE;
-    bottle->sidecar_ip =
-        bb_docker_container_ip(client, bottle->sidecar_id, bottle->internal_network, error);
-    return bottle->sidecar_ip != NULL;
+    g_autoptr(GBytes) bootstrap =
+        bb_sidecar_bootstrap(spec->secrets, bottle->ca_pem, launch->ca_key);
+    gboolean ok =
+        bb_docker_container_start_with_stdin(launch->client, bottle->sidecar_id, bootstrap, error);
+    /* Our copy of the bootstrap (key and secrets) is wiped once handed over. */
+    memset((gpointer)g_bytes_get_data(bootstrap, NULL), 0, g_bytes_get_size(bootstrap));
+    return ok;
 }
 
 static GPtrArray *
@@ -211,10 +258,43 @@ bb_agent_env(const BbDockerBottle *bottle, const BbDockerBottleSpec *spec)
     return env;
 }
 
+/* The bottle CA joins the agent's trust before its first process runs: its
+ * own file (the env vars point there) and the system bundle, for tools that
+ * ignore the env vars. Written through the archive endpoint: no exec. */
 static gboolean
-bb_launch_agent(BbDockerClient *client, BbDockerBottle *bottle, const BbDockerBottleSpec *spec,
-                GError **error)
+bb_install_agent_ca(BbDockerClient *client, BbDockerBottle *bottle, GError **error)
 {
+    g_autoptr(GBytes) ca = g_bytes_new(bottle->ca_pem, strlen(bottle->ca_pem));
+    g_autoptr(BbDockerTar) tar = bb_docker_tar_new();
+    g_autofree gchar *ca_dir = g_path_get_dirname(BB_DOCKER_AGENT_CA_PATH);
+    if (!bb_docker_tar_add_dir(tar, ca_dir, 0755, 0, 0, error) ||
+        !bb_docker_tar_add_file(tar, BB_DOCKER_AGENT_CA_PATH, ca, 0644, 0, 0, error))
+        return FALSE;
+    g_autoptr(GBytes) system_tar =
+        bb_docker_container_get_archive(client, bottle->agent_id, BB_DOCKER_SYSTEM_BUNDLE, error);
+    if (system_tar == NULL && error != NULL && *error != NULL)
+        return FALSE;
+    g_autoptr(GBytes) system_bundle =
+        system_tar != NULL ? bb_docker_tar_read_first_file(system_tar, error) : NULL;
+    if (system_bundle != NULL) {
+        g_autoptr(GByteArray) joined = g_byte_array_new();
+        g_byte_array_append(joined, g_bytes_get_data(system_bundle, NULL),
+                            g_bytes_get_size(system_bundle));
+        g_byte_array_append(joined, (const guint8 *)"\n", 1);
+        g_byte_array_append(joined, (const guint8 *)bottle->ca_pem, strlen(bottle->ca_pem));
+        g_autoptr(GBytes) contents = g_byte_array_free_to_bytes(g_steal_pointer(&joined));
+        if (!bb_docker_tar_add_file(tar, BB_DOCKER_SYSTEM_BUNDLE, contents, 0644, 0, 0, error))
+            return FALSE;
+    }
+    g_autoptr(GBytes) archive = bb_docker_tar_finish(tar);
+    return bb_docker_container_put_archive(client, bottle->agent_id, "/", archive, error);
+}
+
+static gboolean
+bb_launch_agent(BbLaunch *launch, GError **error)
+{
+    BbDockerBottle *bottle = launch->bottle;
+    const BbDockerBottleSpec *spec = launch->spec;
     g_autoptr(JsonObject) config = json_object_new();
     json_object_set_string_member(config, "Image", spec->agent_image);
     json_object_set_string_member(config, "User",
@@ -242,34 +322,78 @@ bb_launch_agent(BbDockerClient *client, BbDockerBottle *bottle, const BbDockerBo
     json_object_set_object_member(config, "HostConfig", host);
     g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_ref(config));
     g_autofree gchar *name = g_strdup_printf("bb-%s-agent", bottle->slug);
-    bottle->agent_id = bb_docker_container_create(client, name, node, error);
-    return bottle->agent_id != NULL && bb_docker_container_start(client, bottle->agent_id, error);
+    bottle->agent_id = bb_docker_container_create(launch->client, name, node, error);
+    return bottle->agent_id != NULL && bb_install_agent_ca(launch->client, bottle, error) &&
+           bb_docker_container_start(launch->client, bottle->agent_id, error);
 }
 
-/* The bottle CA joins the agent's trust: its own file (the env vars point
- * there) and the system bundle, for tools that ignore the env vars. */
-static gboolean
-bb_install_agent_ca(BbDockerClient *client, BbDockerBottle *bottle, GError **error)
+typedef gboolean (*BbLaunchStep)(BbLaunch *launch, GError **error);
+
+typedef struct {
+    BbLaunchStep step;
+    BbLaunch *launch;
+    GError *error;
+    gboolean ok;
+} BbParallelStep;
+
+static gpointer
+bb_parallel_step_run(gpointer data)
 {
-    g_autofree gchar *script =
-        g_strdup_printf("set -e; mkdir -p /etc/bot-bottle; cat > %s; chmod 0644 %s; "
-                        "if [ -f /etc/ssl/certs/ca-certificates.crt ]; then "
-                        "cat %s >> /etc/ssl/certs/ca-certificates.crt; fi",
-                        BB_DOCKER_AGENT_CA_PATH, BB_DOCKER_AGENT_CA_PATH, BB_DOCKER_AGENT_CA_PATH);
-    const gchar *argv[] = {"sh", "-c", script, NULL};
-    g_autoptr(GBytes) input = g_bytes_new(bottle->ca_pem, strlen(bottle->ca_pem));
-    g_autoptr(GByteArray) err = g_byte_array_new();
-    gint status = -1;
-    if (!bb_docker_exec(client, bottle->agent_id, argv, "0:0", input, NULL, err, &status, error))
+    BbParallelStep *parallel = data;
+    parallel->ok = parallel->step(parallel->launch, &parallel->error);
+    return NULL;
+}
+
+/* Runs @first on a thread and @second here; each request has its own
+ * connection, and the steps write disjoint fields of the bottle. */
+static gboolean
+bb_run_parallel(BbLaunch *launch, BbLaunchStep first, BbLaunchStep second, GError **error)
+{
+    BbParallelStep parallel = {first, launch, NULL, FALSE};
+    GThread *thread = g_thread_new("bb-docker-launch", bb_parallel_step_run, &parallel);
+    g_autoptr(GError) second_error = NULL;
+    gboolean second_ok = second(launch, &second_error);
+    g_thread_join(thread);
+    if (!parallel.ok) {
+        g_propagate_error(error, parallel.error);
         return FALSE;
-    if (status != 0) {
-        g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
-                    "Installing the bottle CA in the agent failed (exit %d): %.*s; the agent "
-                    "image needs /bin/sh",
-                    status, (int)MIN(err->len, 300), (const gchar *)err->data);
+    }
+    if (!second_ok) {
+        g_propagate_error(error, g_steal_pointer(&second_error));
         return FALSE;
     }
     return TRUE;
+}
+
+static gboolean
+bb_step_egress_network(BbLaunch *launch, GError **error)
+{
+    return bb_create_network(launch->client, launch->bottle, launch->bottle->egress_network, FALSE,
+                             NULL, launch->spec->agent_name, error);
+}
+
+static gboolean
+bb_step_internal_network(BbLaunch *launch, GError **error)
+{
+    return bb_create_internal_network(launch->client, launch->bottle, launch->spec->agent_name,
+                                      error);
+}
+
+static gboolean
+bb_launch_all(BbLaunch *launch, GError **error)
+{
+    BbDockerBottle *bottle = launch->bottle;
+    bottle->internal_network = g_strdup_printf("bb-%s-internal", bottle->slug);
+    bottle->egress_network = g_strdup_printf("bb-%s-egress", bottle->slug);
+    gint64 t0 = g_get_monotonic_time();
+    if (!bb_docker_ca_generate(bottle->slug, &bottle->ca_pem, &launch->ca_key, error) ||
+        !bb_run_parallel(launch, bb_step_egress_network, bb_step_internal_network, error))
+        return FALSE;
+    gint64 t1 = g_get_monotonic_time();
+    gboolean ok = bb_run_parallel(launch, bb_launch_sidecar, bb_launch_agent, error);
+    g_debug("bottle %s: networks %.1f ms, sidecar and agent %.1f ms", bottle->slug, (t1 - t0) / 1e3,
+            (g_get_monotonic_time() - t1) / 1e3);
+    return ok;
 }
 
 BbDockerBottle *
@@ -277,17 +401,12 @@ bb_docker_bottle_launch(BbDockerClient *client, const BbDockerBottleSpec *spec, 
 {
     g_autoptr(BbDockerBottle) bottle = g_new0(BbDockerBottle, 1);
     bottle->slug = bb_docker_slug_new(spec->agent_name);
-    gint64 t0 = g_get_monotonic_time();
-    gboolean ok = bb_create_networks(client, bottle, spec->agent_name, error);
-    gint64 t1 = g_get_monotonic_time();
-    ok = ok && bb_launch_sidecar(client, bottle, spec, error);
-    gint64 t2 = g_get_monotonic_time();
-    ok = ok && bb_launch_agent(client, bottle, spec, error);
-    gint64 t3 = g_get_monotonic_time();
-    ok = ok && bb_install_agent_ca(client, bottle, error);
-    gint64 t4 = g_get_monotonic_time();
-    g_debug("bottle %s: networks %.1f ms, sidecar %.1f ms, agent %.1f ms, CA %.1f ms", bottle->slug,
-            (t1 - t0) / 1e3, (t2 - t1) / 1e3, (t3 - t2) / 1e3, (t4 - t3) / 1e3);
+    BbLaunch launch = {client, bottle, spec, NULL};
+    gboolean ok = bb_launch_all(&launch, error);
+    if (launch.ca_key != NULL) {
+        memset(launch.ca_key, 0, strlen(launch.ca_key));
+        g_free(launch.ca_key);
+    }
     if (ok)
         return g_steal_pointer(&bottle);
     g_prefix_error(error, "Launching bottle %s: ", bottle->slug);

@@ -29,6 +29,7 @@ G_BEGIN_DECLS
 #define BB_DOCKER_PROXY_PORT 9099
 /* Where the agent finds the bottle CA (also appended to the system store). */
 #define BB_DOCKER_AGENT_CA_PATH "/etc/bot-bottle/ca.pem"
+#define BB_DOCKER_SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
 typedef struct {
     const gchar *agent_name;

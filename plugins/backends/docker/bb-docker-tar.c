@@ -246,3 +246,24 @@ bb_docker_tar_finish(BbDockerTar *tar)
     g_byte_array_append(tar->data, zeros, sizeof zeros);
     return g_byte_array_free_to_bytes(g_steal_pointer(&tar->data));
 }
+
+GBytes *
+bb_docker_tar_read_first_file(GBytes *archive, GError **error)
+{
+    gsize length = 0;
+    const guint8 *data = g_bytes_get_data(archive, &length);
+    if (length < BB_TAR_BLOCK) {
+        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Truncated tar archive");
+        return NULL;
+    }
+    const BbTarHeader *header = (const BbTarHeader *)data;
+    if (header->typeflag != '0' && header->typeflag != '\0')
+        return NULL;
+    g_autofree gchar *size_text = g_strndup(header->size, sizeof header->size);
+    guint64 size = g_ascii_strtoull(size_text, NULL, 8);
+    if (size > length - BB_TAR_BLOCK) {
+        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Truncated tar archive");
+        return NULL;
+    }
+    return g_bytes_new_from_bytes(archive, BB_TAR_BLOCK, size);
+}

@@ -32,6 +32,9 @@ gboolean bb_docker_tar_add_host_tree(BbDockerTar *tar, const gchar *host_dir, co
                                      guint uid, guint gid, GError **error);
 /* Whether @path was already added (assembling images dedups libraries). */
 gboolean bb_docker_tar_contains(BbDockerTar *tar, const gchar *path);
+/* The first entry of @archive when it is a regular file: its contents.
+ * NULL (no error) when the first entry is something else. */
+GBytes *bb_docker_tar_read_first_file(GBytes *archive, GError **error);
 /* Ends the archive; @tar must not be used afterwards except to free it. */
 GBytes *bb_docker_tar_finish(BbDockerTar *tar);
 
