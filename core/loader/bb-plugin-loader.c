@@ -2,6 +2,8 @@
  * opens them and lets their plugins register. Modelled on GStreamer's
  * descriptor checks and libpeas' immediate binding; every failure is a
  * GError recorded in the file's BbPluginInfo, never a crash. */
+#include <dirent.h>
+#include <errno.h>
 #include <string.h>
 
 #include "bb-config-paths.h"
@@ -187,20 +189,30 @@ compare_strings(gconstpointer a, gconstpointer b)
 }
 
 /* The module files (*.so) in @dir, sorted so load order is stable. */
+static void
+close_dir(DIR *handle)
+{
+    closedir(handle);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DIR, close_dir)
+
 static GPtrArray *
 list_modules(const gchar *dir, GError **error)
 {
-    g_autoptr(GDir) handle = g_dir_open(dir, 0, error);
+    g_autoptr(DIR) handle = opendir(dir);
     g_autoptr(GPtrArray) names = NULL;
     g_autoptr(GPtrArray) paths = NULL;
-    const gchar *name;
+    struct dirent *entry;
 
-    if (handle == NULL)
+    if (handle == NULL) {
+        int saved_errno = errno;
+        g_set_error_literal(error, BB_ERROR, BB_ERROR_NOT_FOUND, g_strerror(saved_errno));
         return NULL;
+    }
     names = g_ptr_array_new_with_free_func(g_free);
-    while ((name = g_dir_read_name(handle)) != NULL) {
-        if (g_str_has_suffix(name, ".so"))
-            g_ptr_array_add(names, g_strdup(name));
+    while ((entry = readdir(handle)) != NULL) {
+        if (g_str_has_suffix(entry->d_name, ".so"))
+            g_ptr_array_add(names, g_strdup(entry->d_name));
     }
     g_ptr_array_sort(names, compare_strings);
     paths = g_ptr_array_new_with_free_func(g_free);
@@ -212,10 +224,14 @@ list_modules(const gchar *dir, GError **error)
 static gboolean
 load_builtin_dir(BbRegistry *self, const gchar *dir, GError **error)
 {
-    g_autoptr(GPtrArray) paths = list_modules(dir, error);
+    g_autoptr(GError) list_error = NULL; /* its message is strerror() */
+    g_autoptr(GPtrArray) paths = list_modules(dir, &list_error);
 
     if (paths == NULL) {
-        g_prefix_error(error, "cannot read the built-in plugin directory: ");
+        g_set_error(error, BB_ERROR, BB_ERROR_PLUGIN,
+                    "cannot read the built-in plugin directory %s (%s); set " PLUGIN_PATH_ENV
+                    " or reinstall bot-bottle",
+                    dir, list_error->message);
         return FALSE;
     }
     for (guint i = 0; i < paths->len; i++) {
