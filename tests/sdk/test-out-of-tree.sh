@@ -1,0 +1,83 @@
+#!/bin/bash
+# The plugin SDK as a third party meets it: install this build into a
+# scratch destdir, build examples/hello-plugin against the installed
+# bot-bottle-1.pc only, drop it into a scratch $HOME's contrib directory
+# and load it. Every step fails the test loudly.
+#
+# usage: test-out-of-tree.sh BUILD-DIR SOURCE-DIR
+set -euo pipefail
+
+build_dir=$(realpath "$1")
+source_dir=$(realpath "$2")
+work=$(mktemp -d "${TMPDIR:-/tmp}/bb-sdk-test.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { echo "== $*"; }
+
+step "install the build into a destdir"
+dest="$work/dest"
+meson install -C "$build_dir" --destdir "$dest" --no-rebuild --quiet \
+    || fail "meson install --destdir failed"
+
+mapfile -t pcs < <(find "$dest" -name bot-bottle-1.pc)
+[ "${#pcs[@]}" -eq 1 ] || fail "expected one installed bot-bottle-1.pc, found ${#pcs[@]}"
+
+# The .pc names the configured prefix; point a copy of it at the destdir
+# standing in for that prefix (pkg-config's sysroot would also rewrite
+# GLib's paths).
+prefix=$(pkg-config --variable=prefix "${pcs[0]}")
+[ -n "$prefix" ] || fail "installed .pc has no prefix"
+mkdir -p "$work/pkgconfig"
+sed "s|^prefix=.*|prefix=$dest$prefix|" "${pcs[0]}" > "$work/pkgconfig/bot-bottle-1.pc"
+export PKG_CONFIG_PATH="$work/pkgconfig"
+
+step "check the SDK variables"
+pc() { pkg-config --variable="$1" bot-bottle-1; }
+version_h="$(pkg-config --variable=includedir bot-bottle-1)/bot-bottle-1/bb-version.h"
+[ -f "$version_h" ] || fail "bb-version.h not installed at $version_h"
+header_major=$(sed -n 's/^#define BB_PLUGIN_ABI_MAJOR //p' "$version_h")
+header_minor=$(sed -n 's/^#define BB_PLUGIN_ABI_MINOR //p' "$version_h")
+[ "$(pc abi_major)" = "$header_major" ] || fail "abi_major $(pc abi_major) != header $header_major"
+[ "$(pc abi_minor)" = "$header_minor" ] || fail "abi_minor $(pc abi_minor) != header $header_minor"
+[ "$(pc contribdir)" = "~/.bot-bottle/contrib" ] || fail "contribdir is '$(pc contribdir)'"
+plugindir=$(pc plugindir)
+libdir=$(pc libdir)
+[ -f "$plugindir/libbb-bearer.so" ] || fail "built-in bearer plugin not installed in $plugindir"
+[ -f "$plugindir/libbb-token.so" ] || fail "built-in token plugin not installed in $plugindir"
+
+step "build examples/hello-plugin out of tree"
+cp -r "$source_dir/examples/hello-plugin" "$work/hello-src"
+meson setup "$work/hello-build" "$work/hello-src" >"$work/hello-setup.log" 2>&1 \
+    || { cat "$work/hello-setup.log" >&2; fail "meson setup of the example failed"; }
+ninja -C "$work/hello-build" >"$work/hello-build.log" 2>&1 \
+    || { cat "$work/hello-build.log" >&2; fail "building the example failed"; }
+[ -f "$work/hello-build/libbb-hello.so" ] || fail "example did not produce libbb-hello.so"
+
+step "install it into a scratch HOME's contrib"
+home="$work/home"
+contrib="$home/.bot-bottle/contrib"
+install -d -m 0755 "$contrib/hello"
+install -m 0644 "$work/hello-build/libbb-hello.so" "$contrib/hello/"
+
+step "load it with a program built against the installed SDK"
+# shellcheck disable=SC2046
+cc -o "$work/sdk-load" "$source_dir/tests/sdk/sdk-load.c" \
+    $(pkg-config --cflags --libs bot-bottle-1) || fail "cannot build against the installed SDK"
+out=$(env -u BOT_BOTTLE_NO_CONTRIB HOME="$home" BOT_BOTTLE_PLUGIN_PATH="$plugindir" \
+      LD_LIBRARY_PATH="$libdir" "$work/sdk-load" "$contrib" x-api-key k3y-value) \
+    || fail "loading failed: $out"
+echo "$out"
+grep -qx "plugin hello contrib loaded" <<<"$out" || fail "hello did not load from contrib"
+grep -qx "plugin bearer builtin loaded" <<<"$out" || fail "installed bearer did not load"
+grep -qx "tainted yes" <<<"$out" || fail "a contrib plugin ran but the registry is not tainted"
+grep -qx "header X-Api-Key: k3y-value" <<<"$out" || fail "x-api-key did not build its header"
+
+step "control: a group-writable copy is refused, naming the fix"
+chmod g+w "$contrib/hello/libbb-hello.so"
+out=$(HOME="$home" BOT_BOTTLE_PLUGIN_PATH="$plugindir" LD_LIBRARY_PATH="$libdir" \
+      "$work/sdk-load" "$contrib" x-api-key k3y-value 2>&1) && fail "group-writable plugin was used"
+grep -q "is writable by group or others (mode 0664); run chmod go-w" <<<"$out" \
+    || fail "no permission error for the group-writable plugin: $out"
+
+echo "PASS"
