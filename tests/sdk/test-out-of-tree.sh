@@ -4,11 +4,20 @@
 # bot-bottle-1.pc only, drop it into a scratch $HOME's contrib directory
 # and load it. Every step fails the test loudly.
 #
-# usage: test-out-of-tree.sh BUILD-DIR SOURCE-DIR
+# usage: test-out-of-tree.sh BUILD-DIR SOURCE-DIR [SANITIZERS]
 set -euo pipefail
 
 build_dir=$(realpath "$1")
 source_dir=$(realpath "$2")
+# A sanitized libbotbottle needs the sanitizer runtime in the program
+# that loads it, so the third-party side is built the same way.
+sanitize=${3:-none}
+san_cflags=()
+hello_options=()
+if [ "$sanitize" != none ]; then
+    san_cflags=(-fsanitize="$sanitize")
+    hello_options=(-Db_sanitize="$sanitize" -Db_lundef=false)
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/bb-sdk-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -48,7 +57,7 @@ libdir=$(pc libdir)
 
 step "build examples/hello-plugin out of tree"
 cp -r "$source_dir/examples/hello-plugin" "$work/hello-src"
-meson setup "$work/hello-build" "$work/hello-src" >"$work/hello-setup.log" 2>&1 \
+meson setup "${hello_options[@]}" "$work/hello-build" "$work/hello-src" >"$work/hello-setup.log" 2>&1 \
     || { cat "$work/hello-setup.log" >&2; fail "meson setup of the example failed"; }
 ninja -C "$work/hello-build" >"$work/hello-build.log" 2>&1 \
     || { cat "$work/hello-build.log" >&2; fail "building the example failed"; }
@@ -62,7 +71,7 @@ install -m 0644 "$work/hello-build/libbb-hello.so" "$contrib/hello/"
 
 step "load it with a program built against the installed SDK"
 # shellcheck disable=SC2046
-cc -o "$work/sdk-load" "$source_dir/tests/sdk/sdk-load.c" \
+"${CC:-cc}" "${san_cflags[@]}" -o "$work/sdk-load" "$source_dir/tests/sdk/sdk-load.c" \
     $(pkg-config --cflags --libs bot-bottle-1) || fail "cannot build against the installed SDK"
 out=$(env -u BOT_BOTTLE_NO_CONTRIB HOME="$home" BOT_BOTTLE_PLUGIN_PATH="$plugindir" \
       LD_LIBRARY_PATH="$libdir" "$work/sdk-load" "$contrib" x-api-key k3y-value) \
