@@ -36,8 +36,7 @@ plugin_info_fill(BbPluginInfo *info, const BbPluginDescriptor *descriptor)
     info->description = g_strdup(descriptor->description);
 }
 
-/* Opens @path and returns its validated descriptor; on success @module
- * holds the open module, which the caller must close or make resident. */
+/* Calls the module's entry point; the descriptor is not validated yet. */
 static const BbPluginDescriptor *
 read_descriptor(GModule *module, GError **error)
 {
@@ -57,12 +56,10 @@ read_descriptor(GModule *module, GError **error)
                                                    "BB_PLUGIN_DEFINE() builds");
         return NULL;
     }
-    if (!bb_plugin_descriptor_validate(descriptor, error))
-        return NULL;
     return descriptor;
 }
 
-/* Opens @path and returns its validated descriptor; on success @module
+/* Opens @path and returns its (unvalidated) descriptor; on success @module
  * holds the open module, which the caller must close or make resident.
  * (GLib 2.74 has no autoptr for GModule, hence the manual close.) */
 static const BbPluginDescriptor *
@@ -126,8 +123,13 @@ load_module(BbRegistry *self, BbPluginInfo *info, GError **error)
     descriptor = open_plugin(info->path, &module, error);
     if (descriptor == NULL)
         return FALSE;
+    /* Recorded first: `plugins` shows the ABI of a plugin refused for it. */
     info->abi_major = descriptor->abi_major;
     info->abi_minor = descriptor->abi_minor;
+    if (!bb_plugin_descriptor_validate(descriptor, error)) {
+        g_module_close(module);
+        return FALSE;
+    }
     plugin_info_fill(info, descriptor);
 
     existing = bb_registry_find_plugin(self, descriptor->name);

@@ -196,6 +196,24 @@ test_abi_major(void)
     check_descriptor_failure("abi-major", detail);
 }
 
+/* A refused plugin still shows which ABI it was built for. */
+static void
+test_abi_recorded(void)
+{
+    g_autoptr(BbRegistry) registry = NULL;
+    g_autofree gchar *path = NULL;
+    const BbPluginInfo *info;
+
+    use_no_builtins();
+    path = install_fixture("abi-minor", "abi-minor", 0644, 0755);
+    registry = load_contrib();
+    info = find_info(registry, path);
+    g_assert_cmpint(info->status, ==, BB_PLUGIN_STATUS_FAILED);
+    g_assert_cmpuint(info->abi_major, ==, BB_PLUGIN_ABI_MAJOR);
+    g_assert_cmpuint(info->abi_minor, ==, BB_PLUGIN_ABI_MINOR + 1);
+    g_assert_cmpstr(info->name, ==, "libfixture-abi-minor.so");
+}
+
 static void
 test_abi_minor(void)
 {
@@ -573,6 +591,7 @@ main(int argc, char **argv)
     g_test_add_func("/loader/contrib/disabled-zero", test_no_contrib_zero);
     g_test_add_func("/loader/descriptor/abi-major", test_abi_major);
     g_test_add_func("/loader/descriptor/abi-minor", test_abi_minor);
+    g_test_add_func("/loader/descriptor/abi-recorded", test_abi_recorded);
     g_test_add_func("/loader/descriptor/no-entry", test_no_entry);
     g_test_add_func("/loader/descriptor/null-descriptor", test_null_descriptor);
     g_test_add_func("/loader/descriptor/null-name", test_null_name);
