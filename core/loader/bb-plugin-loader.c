@@ -318,6 +318,23 @@ load_contrib_plugin_dir(BbRegistry *self, const gchar *dir, gboolean disabled)
     }
 }
 
+/* Recorded as one failed entry for the directory: `plugins` then says
+ * why nothing from contrib was loaded. */
+static gboolean
+contrib_dir_is_trusted(BbRegistry *self, const gchar *contrib_dir)
+{
+    g_autoptr(GError) error = NULL;
+    BbPluginInfo *info;
+
+    if (bb_plugin_dir_check_trusted(contrib_dir, &error))
+        return TRUE;
+    info = plugin_info_new(contrib_dir, BB_PLUGIN_ORIGIN_CONTRIB);
+    g_prefix_error(&error, "no contrib plugin is loaded: ");
+    info->error = g_steal_pointer(&error);
+    bb_registry_take_plugin_info(self, info);
+    return FALSE;
+}
+
 static void
 load_contrib(BbRegistry *self, const gchar *contrib_dir, gboolean disabled)
 {
@@ -327,6 +344,8 @@ load_contrib(BbRegistry *self, const gchar *contrib_dir, gboolean disabled)
 
     if (handle == NULL)
         return; /* no contrib directory: nothing installed */
+    if (!disabled && !contrib_dir_is_trusted(self, contrib_dir))
+        return;
     while ((name = g_dir_read_name(handle)) != NULL)
         g_ptr_array_add(names, g_strdup(name));
     g_ptr_array_sort(names, compare_strings);

@@ -358,6 +358,32 @@ test_group_writable_dir(void)
     check_file_failure(registry, path, expected);
 }
 
+/* Whoever can write the contrib directory can swap a plugin's directory. */
+static void
+test_writable_contrib_root(void)
+{
+    g_autoptr(BbRegistry) registry = NULL;
+    g_autofree gchar *contrib = contrib_dir();
+    g_autofree gchar *path = NULL;
+    g_autofree gchar *expected = NULL;
+    const BbPluginInfo *info;
+
+    use_no_builtins();
+    path = install_fixture("good", "good", 0644, 0755);
+    g_assert_cmpint(chmod(contrib, 0777), ==, 0);
+    registry = load_contrib();
+    g_assert_cmpuint(bb_registry_get_plugins(registry)->len, ==, 1);
+    info = find_info(registry, contrib);
+    g_assert_cmpint(info->status, ==, BB_PLUGIN_STATUS_FAILED);
+    expected = g_strdup_printf("no contrib plugin is loaded: directory %s is writable by group or "
+                               "others (mode 0777); run chmod go-w %s",
+                               contrib, contrib);
+    g_assert_error(info->error, BB_ERROR, BB_ERROR_PERMISSION);
+    g_assert_cmpstr(info->error->message, ==, expected);
+    g_assert_false(bb_registry_is_tainted(registry));
+    g_assert_null(bb_registry_lookup(registry, BB_TYPE_AUTH_SCHEME, "x-fixture"));
+}
+
 static void
 test_symlink(void)
 {
@@ -602,6 +628,7 @@ main(int argc, char **argv)
     g_test_add_func("/loader/descriptor/missing-symbol", test_missing_symbol);
     g_test_add_func("/loader/file/world-writable", test_world_writable_file);
     g_test_add_func("/loader/file/group-writable-dir", test_group_writable_dir);
+    g_test_add_func("/loader/file/writable-contrib-dir", test_writable_contrib_root);
     g_test_add_func("/loader/file/symlink", test_symlink);
     g_test_add_func("/loader/file/not-regular", test_not_regular);
     g_test_add_func("/loader/file/other-owner", test_other_owner);
