@@ -147,6 +147,8 @@ load_module(BbRegistry *self, BbPluginInfo *info, GError **error)
     if (!register_plugin(self, info, descriptor, error))
         return FALSE;
     info->status = BB_PLUGIN_STATUS_LOADED;
+    g_debug("loaded plugin %s %s (ABI %u.%u) from %s", info->name, info->version, info->abi_major,
+            info->abi_minor, info->path);
     return TRUE;
 }
 
