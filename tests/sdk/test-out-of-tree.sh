@@ -49,6 +49,7 @@ header_major=$(sed -n 's/^#define BB_PLUGIN_ABI_MAJOR //p' "$version_h")
 header_minor=$(sed -n 's/^#define BB_PLUGIN_ABI_MINOR //p' "$version_h")
 [ "$(pc abi_major)" = "$header_major" ] || fail "abi_major $(pc abi_major) != header $header_major"
 [ "$(pc abi_minor)" = "$header_minor" ] || fail "abi_minor $(pc abi_minor) != header $header_minor"
+# shellcheck disable=SC2088 # the literal, unexpanded "~" is the contract
 [ "$(pc contribdir)" = "~/.bot-bottle/contrib" ] || fail "contribdir is '$(pc contribdir)'"
 plugindir=$(pc plugindir)
 libdir=$(pc libdir)
