@@ -9,6 +9,7 @@
 #include "bb-config-paths.h"
 #include "bb-error.h"
 #include "bb-plugin-descriptor.h"
+#include "bb-plugin-elf.h"
 #include "bb-plugin-file.h"
 #include "bb-registry-private.h"
 
@@ -118,6 +119,8 @@ load_module(BbRegistry *self, BbPluginInfo *info, GError **error)
     const BbPluginDescriptor *descriptor;
     const BbPluginInfo *existing;
 
+    if (!bb_plugin_elf_check(info->path, error))
+        return FALSE;
     if (info->origin == BB_PLUGIN_ORIGIN_CONTRIB)
         bb_registry_set_tainted(self); /* its constructors run as we open it */
     descriptor = open_plugin(info->path, &module, error);
