@@ -18,7 +18,6 @@ meson compile -C _build-quickstart
 meson install -C _build-quickstart --quiet
 
 bin="$prefix/bin/bot-bottle"
-export LD_LIBRARY_PATH="$prefix/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo):$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
 echo "==> bot-bottle plugins"
 "$bin" plugins
