@@ -1,0 +1,84 @@
+#include "bb-diagnostic.h"
+
+BbDiagnostic *
+bb_diagnostic_new(const gchar *file, guint line, guint column, gboolean is_warning,
+                  const gchar *message)
+{
+    BbDiagnostic *diagnostic = g_new0(BbDiagnostic, 1);
+    diagnostic->file = g_strdup(file);
+    diagnostic->line = line;
+    diagnostic->column = column;
+    diagnostic->is_warning = is_warning;
+    diagnostic->message = g_strdup(message);
+    return diagnostic;
+}
+
+BbDiagnostic *
+bb_diagnostic_copy(const BbDiagnostic *diagnostic)
+{
+    return bb_diagnostic_new(diagnostic->file, diagnostic->line, diagnostic->column,
+                             diagnostic->is_warning, diagnostic->message);
+}
+
+void
+bb_diagnostic_free(BbDiagnostic *diagnostic)
+{
+    if (diagnostic == NULL)
+        return;
+    g_free(diagnostic->file);
+    g_free(diagnostic->message);
+    g_free(diagnostic);
+}
+
+gchar *
+bb_diagnostic_to_string(const BbDiagnostic *diagnostic)
+{
+    const gchar *severity = diagnostic->is_warning ? "warning" : "error";
+    if (diagnostic->line == 0)
+        return g_strdup_printf("%s: %s: %s", diagnostic->file, severity, diagnostic->message);
+    return g_strdup_printf("%s:%u:%u: %s: %s", diagnostic->file, diagnostic->line,
+                           diagnostic->column, severity, diagnostic->message);
+}
+
+GPtrArray *
+bb_diagnostics_new(void)
+{
+    return g_ptr_array_new_with_free_func((GDestroyNotify)bb_diagnostic_free);
+}
+
+static gboolean
+diagnostic_equal(const BbDiagnostic *a, const BbDiagnostic *b)
+{
+    return a->line == b->line && a->column == b->column && a->is_warning == b->is_warning &&
+           g_strcmp0(a->file, b->file) == 0 && g_strcmp0(a->message, b->message) == 0;
+}
+
+void
+bb_diagnostics_add_copy(GPtrArray *diagnostics, const BbDiagnostic *diagnostic)
+{
+    for (guint i = 0; i < diagnostics->len; i++) {
+        if (diagnostic_equal(g_ptr_array_index(diagnostics, i), diagnostic))
+            return;
+    }
+    g_ptr_array_add(diagnostics, bb_diagnostic_copy(diagnostic));
+}
+
+void
+bb_diagnostics_add(GPtrArray *diagnostics, const gchar *file, guint line, guint column,
+                   gboolean is_warning, const gchar *message)
+{
+    BbDiagnostic probe = {(gchar *)file, line, column, is_warning, (gchar *)message};
+    bb_diagnostics_add_copy(diagnostics, &probe);
+}
+
+guint
+bb_diagnostics_count_errors(GPtrArray *diagnostics)
+{
+    guint errors = 0;
+    for (guint i = 0; i < diagnostics->len; i++) {
+        const BbDiagnostic *diagnostic = g_ptr_array_index(diagnostics, i);
+        if (!diagnostic->is_warning)
+            errors++;
+    }
+    return errors;
+}
