@@ -40,11 +40,8 @@ make_base_image(void)
 static gdouble
 time_bottle(void)
 {
-    const gchar *command[] = {"--bootstrap", NULL};
-    BbDockerBottleSpec spec = {.agent_name = "bench",
-                               .agent_image = agent_image,
-                               .sidecar_image = sidecar_image,
-                               .sidecar_command = command};
+    BbDockerBottleSpec spec = {
+        .agent_name = "bench", .agent_image = agent_image, .sidecar_image = sidecar_image};
     g_autoptr(GError) error = NULL;
     gint64 start = g_get_monotonic_time();
     g_autoptr(BbDockerBottle) bottle = bb_docker_bottle_launch(client, &spec, &error);
@@ -154,11 +151,13 @@ main(int argc, char **argv)
     const gchar *program = sidecar_program != NULL ? sidecar_program : fixture_path;
     const gchar *programs[] = {program, NULL};
     const gchar *entrypoint[] = {program, NULL};
+    const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
     BbDockerImageRecipe recipe = {.repository = "bot-bottle-bench-sidecar",
                                   .programs = programs,
                                   .entrypoint = entrypoint,
                                   .uid = 65532,
-                                  .user_name = "bbsidecar"};
+                                  .user_name = "bbsidecar",
+                                  .dirs = dirs};
     sidecar_image = bb_docker_image_assemble(client, &recipe, &error);
     if (sidecar_image == NULL)
         g_error("%s", error->message);

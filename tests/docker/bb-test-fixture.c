@@ -3,17 +3,18 @@
  * connection (peer and first line) and every DNS query it receives to
  * stdout, so tests judge an attack at its destination.
  *
- *   bb-test-fixture [--bootstrap]
+ *   bb-test-fixture [--secrets FILE] [--ca-cert FILE] [other sidecar options]
  *
  * Listens on TCP 80 and 9099 (answers "HTTP/1.1 200" with body "fixture")
- * and UDP 53 (answers REFUSED). With --bootstrap it first reads the
- * sidecar bootstrap JSON from stdin and logs the SHA-256 of each secret,
- * never the value. */
+ * and UDP 53 (answers REFUSED). As the stand-in sidecar it takes the real
+ * sidecar's command line: it reads the secrets JSON object from --secrets
+ * and logs the SHA-256 of each value (never the value), and writes a CA
+ * certificate to --ca-cert. */
 #include <gio/gio.h>
-#include <gio/gunixinputstream.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
+#include "bb-test-ca.h"
 
 static void log_line(const gchar *format, ...) G_GNUC_PRINTF(1, 2);
 
@@ -109,40 +110,51 @@ serve_dns(gpointer data)
 }
 
 static void
-read_bootstrap(void)
+read_secrets(const gchar *path)
 {
-    g_autoptr(GInputStream) in = g_unix_input_stream_new(0, FALSE);
-    g_autoptr(GOutputStream) out = g_memory_output_stream_new_resizable();
-    if (g_output_stream_splice(out, in, G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET, NULL, NULL) < 0) {
-        log_line("BOOTSTRAP unreadable");
-        return;
-    }
-    g_autoptr(GBytes) bytes = g_memory_output_stream_steal_as_bytes(G_MEMORY_OUTPUT_STREAM(out));
-    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree gchar *text = NULL;
     gsize length = 0;
-    const gchar *text = g_bytes_get_data(bytes, &length);
-    if (!json_parser_load_from_data(parser, text, length, NULL) ||
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonParser) parser = json_parser_new();
+    if (!g_file_get_contents(path, &text, &length, &error) ||
+        !json_parser_load_from_data(parser, text, length, &error) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
-        log_line("BOOTSTRAP invalid (%" G_GSIZE_FORMAT " bytes)", length);
+        log_line("SECRETS unreadable: %s", error != NULL ? error->message : "not an object");
         return;
     }
-    JsonObject *root = json_node_get_object(json_parser_get_root(parser));
-    JsonObject *secrets = json_object_get_object_member(root, "secrets");
-    g_autoptr(GList) names = secrets != NULL ? json_object_get_members(secrets) : NULL;
+    JsonObject *secrets = json_node_get_object(json_parser_get_root(parser));
+    g_autoptr(GList) names = json_object_get_members(secrets);
     for (GList *l = names; l != NULL; l = l->next) {
         const gchar *value = json_object_get_string_member(secrets, l->data);
         g_autofree gchar *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, value, -1);
         log_line("SECRET %s sha256=%s", (const gchar *)l->data, hash);
     }
-    const gchar *key = json_object_get_string_member_with_default(root, "ca_key", "");
-    log_line("BOOTSTRAP ok ca_key=%s", strstr(key, "PRIVATE KEY") != NULL ? "present" : "absent");
+    log_line("SECRETS %u", g_list_length(names));
+}
+
+static void
+write_ca(const gchar *path)
+{
+    g_autofree gchar *cert = NULL;
+    g_autofree gchar *key = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!bb_test_ca_generate("stand-in sidecar", &cert, &key, &error) ||
+        !g_file_set_contents(path, cert, -1, &error)) {
+        log_line("CA failed: %s", error->message);
+        return;
+    }
+    log_line("CA written");
 }
 
 int
 main(int argc, char **argv)
 {
-    if (argc > 1 && g_strcmp0(argv[1], "--bootstrap") == 0)
-        read_bootstrap();
+    for (int i = 1; i + 1 < argc; i++) {
+        if (g_str_equal(argv[i], "--secrets"))
+            read_secrets(argv[i + 1]);
+        else if (g_str_equal(argv[i], "--ca-cert"))
+            write_ca(argv[i + 1]);
+    }
     g_autoptr(GSocketService) service = g_threaded_socket_service_new(16);
     const guint ports[] = {80, 9099};
     for (gsize i = 0; i < G_N_ELEMENTS(ports); i++) {

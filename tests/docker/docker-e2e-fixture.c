@@ -122,11 +122,13 @@ bb_e2e_setup(GError **error)
     g_assert_nonnull(fixture);
     const gchar *programs[] = {fixture, NULL};
     const gchar *entrypoint[] = {fixture, NULL};
+    const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
     BbDockerImageRecipe recipe = {.repository = "bot-bottle-test-fixture",
                                   .programs = programs,
                                   .entrypoint = entrypoint,
                                   .uid = 65532,
-                                  .user_name = "fixture"};
+                                  .user_name = "fixture",
+                                  .dirs = dirs};
     e2e->fixture_image = bb_docker_image_assemble(e2e->client, &recipe, error);
     if (e2e->fixture_image == NULL)
         return NULL;
@@ -180,12 +182,10 @@ bb_e2e_teardown(BbE2e *e2e)
 BbDockerBottle *
 bb_e2e_launch_bottle(BbE2e *e2e, const gchar *agent, GHashTable *secrets, GError **error)
 {
-    const gchar *command[] = {"--bootstrap", NULL};
     BbDockerBottleSpec spec = {
         .agent_name = agent,
         .agent_image = e2e->base_image,
         .sidecar_image = e2e->fixture_image,
-        .sidecar_command = command,
         .secrets = secrets,
     };
     g_autoptr(BbDockerBottle) bottle = bb_docker_bottle_launch(e2e->client, &spec, error);

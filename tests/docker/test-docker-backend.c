@@ -49,8 +49,7 @@ test_lifecycle(void)
     BbBackend *backend = BB_BACKEND(docker);
     g_assert_true(bb_backend_is_available(backend, &error));
     g_assert_no_error(error);
-    const gchar *command[] = {"--bootstrap", NULL};
-    bb_docker_backend_set_sidecar(docker, e2e->fixture_image, command);
+    bb_docker_backend_set_sidecar_image(docker, e2e->fixture_image);
     bb_docker_backend_set_agent_image(docker, e2e->base_image);
     g_autoptr(BbPlan) plan = make_plan("lifecycle");
     g_assert_true(bb_backend_prepare_images(backend, plan, NULL, NULL, NULL, &error));

@@ -141,7 +141,7 @@ test_secret_only_in_sidecar(void)
     g_autofree gchar *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, secret_value, -1);
     g_autofree gchar *line = g_strdup_printf("SECRET %s sha256=%s", SECRET_NAME, hash);
     g_assert_true(bb_e2e_log_contains(e2e, bottle->sidecar_id, line));
-    g_assert_true(bb_e2e_log_contains(e2e, bottle->sidecar_id, "BOOTSTRAP ok ca_key=present"));
+    g_assert_true(bb_e2e_log_contains(e2e, bottle->sidecar_id, "SECRETS 1"));
 
     const gchar *containers[] = {bottle->agent_id, bottle->sidecar_id};
     for (gsize i = 0; i < G_N_ELEMENTS(containers); i++) {
@@ -282,6 +282,7 @@ test_cleanup_after_sigkill(void)
     g_strstrip(slug);
     g_assert_cmpuint(count_labelled("containers", slug), ==, 2);
     g_assert_cmpuint(count_labelled("networks", slug), ==, 2);
+    g_assert_cmpuint(count_volumes(slug), ==, 1);
 
     kill(pid, SIGKILL);
     int wait_status = 0;
@@ -306,11 +307,8 @@ launch_and_wait(const gchar *agent_image, const gchar *sidecar_image)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(BbDockerClient) client = bb_docker_client_new_from_env(&error);
-    const gchar *command[] = {"--bootstrap", NULL};
-    BbDockerBottleSpec spec = {.agent_name = "orphan",
-                               .agent_image = agent_image,
-                               .sidecar_image = sidecar_image,
-                               .sidecar_command = command};
+    BbDockerBottleSpec spec = {
+        .agent_name = "orphan", .agent_image = agent_image, .sidecar_image = sidecar_image};
     g_autoptr(BbDockerBottle) launched = bb_docker_bottle_launch(client, &spec, &error);
     if (launched == NULL) {
         g_printerr("%s\n", error->message);

@@ -364,6 +364,39 @@ bb_docker_container_list(BbDockerClient *client, const gchar *key, const gchar *
     return bb_docker_list(client, "/containers/json?all=1", key, value, error);
 }
 
+JsonArray *
+bb_docker_volume_list(BbDockerClient *client, const gchar *key, const gchar *value, GError **error)
+{
+    g_autofree gchar *filter = bb_docker_label_filter(key, value);
+    g_autofree gchar *path = g_strdup_printf("/volumes?filters=%s", filter);
+    g_autoptr(JsonNode) reply = bb_docker_client_call(client, "GET", path, NULL, NULL, NULL, error);
+    if (reply == NULL || !JSON_NODE_HOLDS_OBJECT(reply)) {
+        if (error != NULL && *error == NULL)
+            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Docker engine: no volume list");
+        return NULL;
+    }
+    JsonObject *object = json_node_get_object(reply);
+    if (!json_object_has_member(object, "Volumes") ||
+        !JSON_NODE_HOLDS_ARRAY(json_object_get_member(object, "Volumes")))
+        return json_array_new();
+    return json_array_ref(json_object_get_array_member(object, "Volumes"));
+}
+
+gboolean
+bb_docker_volume_remove(BbDockerClient *client, const gchar *name, GError **error)
+{
+    g_autofree gchar *name_q = bb_docker_query_escape(name);
+    g_autofree gchar *path = g_strdup_printf("/volumes/%s?force=1", name_q);
+    g_autoptr(GError) local_error = NULL;
+    g_autoptr(JsonNode) reply =
+        bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_404, NULL, &local_error);
+    if (local_error != NULL) {
+        g_propagate_error(error, g_steal_pointer(&local_error));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gchar *
 bb_docker_container_create(BbDockerClient *client, const gchar *name, JsonNode *config,
                            GError **error)

@@ -44,6 +44,11 @@ JsonArray *bb_docker_network_list(BbDockerClient *client, const gchar *key, cons
 JsonArray *bb_docker_container_list(BbDockerClient *client, const gchar *key, const gchar *value,
                                     GError **error);
 
+/* Volumes work alike; an absent volume is not an error to remove. */
+JsonArray *bb_docker_volume_list(BbDockerClient *client, const gchar *key, const gchar *value,
+                                 GError **error);
+gboolean bb_docker_volume_remove(BbDockerClient *client, const gchar *name, GError **error);
+
 gchar *bb_docker_container_create(BbDockerClient *client, const gchar *name, JsonNode *config,
                                   GError **error);
 gboolean bb_docker_container_start(BbDockerClient *client, const gchar *id, GError **error);

@@ -16,7 +16,6 @@ struct _BbDockerBackend {
     BbDockerClient *client;
     gchar *agent_image;
     gchar *sidecar_image;
-    GStrv sidecar_command;
     gchar *runtime;
     GHashTable *bottles; /* slug → BbDockerBottle, launched by us */
 };
@@ -33,7 +32,6 @@ bb_docker_backend_finalize(GObject *object)
     g_clear_object(&self->client);
     g_free(self->agent_image);
     g_free(self->sidecar_image);
-    g_strfreev(self->sidecar_command);
     g_free(self->runtime);
     g_hash_table_unref(self->bottles);
     G_OBJECT_CLASS(bb_docker_backend_parent_class)->finalize(object);
@@ -72,13 +70,10 @@ bb_docker_backend_set_agent_image(BbDockerBackend *self, const gchar *ref)
 }
 
 void
-bb_docker_backend_set_sidecar(BbDockerBackend *self, const gchar *image,
-                              const gchar *const *command)
+bb_docker_backend_set_sidecar_image(BbDockerBackend *self, const gchar *image)
 {
     g_free(self->sidecar_image);
     self->sidecar_image = g_strdup(image);
-    g_strfreev(self->sidecar_command);
-    self->sidecar_command = g_strdupv((gchar **)command);
 }
 
 const gchar *
@@ -190,6 +185,7 @@ bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
     const gchar *trees[] = {plugin_dir, BB_SIDECAR_PLUGIN_DIR, NULL};
     const gchar *entrypoint[] = {program, NULL};
     const gchar *env[] = {"BOT_BOTTLE_PLUGIN_PATH=" BB_SIDECAR_PLUGIN_DIR, NULL};
+    const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
     BbDockerImageRecipe recipe = {
         .repository = "bot-bottle-sidecar",
         .programs = programs,
@@ -198,6 +194,7 @@ bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
         .env = env,
         .uid = BB_SIDECAR_UID,
         .user_name = "bbsidecar",
+        .dirs = dirs,
     };
     return bb_docker_image_assemble(self->client, &recipe, error);
 }
@@ -220,7 +217,7 @@ bb_docker_backend_prepare_images(BbBackend *backend, BbPlan *plan, BbProgressFun
             self, bb_docker_sidecar_program(), plugin_dir, error);
         if (ref == NULL)
             return FALSE;
-        bb_docker_backend_set_sidecar(self, ref, NULL);
+        bb_docker_backend_set_sidecar_image(self, ref);
     }
     const gchar *dockerfile = bb_plan_get_dockerfile(plan);
     if (dockerfile != NULL) {
@@ -270,12 +267,22 @@ bb_docker_backend_launch(BbBackend *backend, BbPlan *plan, const BbLaunchOptions
         return NULL;
     }
     g_autoptr(GPtrArray) env = bb_docker_plan_env(plan);
+    g_autoptr(GBytes) upstream_ca = NULL;
+    if (options != NULL && options->upstream_ca != NULL) {
+        g_autoptr(GMappedFile) file = g_mapped_file_new(options->upstream_ca, FALSE, error);
+        if (file == NULL) {
+            g_prefix_error(error, "--upstream-ca: ");
+            return NULL;
+        }
+        upstream_ca = g_mapped_file_get_bytes(file);
+    }
     BbDockerBottleSpec spec = {
         .agent_name = bb_plan_get_agent_name(plan),
         .agent_image = image,
         .agent_env = (const gchar *const *)env->pdata,
         .sidecar_image = self->sidecar_image,
-        .sidecar_command = (const gchar *const *)self->sidecar_command,
+        .resolve = options != NULL ? (const gchar *const *)options->resolve : NULL,
+        .upstream_ca = upstream_ca,
         .secrets = options != NULL ? options->secrets : NULL,
         .runtime = self->runtime,
     };

@@ -15,9 +15,9 @@ BbDockerBackend *bb_docker_backend_new(void);
 BbDockerClient *bb_docker_backend_get_client(BbDockerBackend *self);
 /* Use an existing image for agents (tests, resume) instead of building. */
 void bb_docker_backend_set_agent_image(BbDockerBackend *self, const gchar *ref);
-/* Use an existing sidecar image and command instead of assembling one. */
-void bb_docker_backend_set_sidecar(BbDockerBackend *self, const gchar *image,
-                                   const gchar *const *command);
+/* Use an existing sidecar image instead of assembling one; it must speak
+ * the sidecar contract (see bb-docker-bottle.h). */
+void bb_docker_backend_set_sidecar_image(BbDockerBackend *self, const gchar *image);
 /* Builds the agent image from @dockerfile (its directory is the build
  * context), tagged by the hash of the context. */
 gchar *bb_docker_backend_build_agent_image(BbDockerBackend *self, const gchar *dockerfile,

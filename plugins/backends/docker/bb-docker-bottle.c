@@ -5,7 +5,6 @@
 #include <string.h>
 #include <unistd.h>
 #include "bb-docker-api.h"
-#include "bb-docker-ca.h"
 #include "bb-docker-subnet.h"
 #include "bb-docker-tar.h"
 #include "bb-error.h"
@@ -145,25 +144,56 @@ bb_create_internal_network(BbDockerClient *client, BbDockerBottle *bottle, const
     }
 }
 
-/* What the sidecar reads from stdin at start: one JSON document. */
+/* What the sidecar reads from stdin at start (`--secrets /dev/stdin`):
+ * one JSON object, env name → value. */
 static GBytes *
-bb_sidecar_bootstrap(GHashTable *secrets, const gchar *ca_cert, const gchar *ca_key)
+bb_sidecar_secrets(GHashTable *secrets)
 {
     g_autoptr(JsonObject) root = json_object_new();
-    JsonObject *secret_object = json_object_new();
     if (secrets != NULL) {
         GHashTableIter iter;
         gpointer key, value;
         g_hash_table_iter_init(&iter, secrets);
         while (g_hash_table_iter_next(&iter, &key, &value))
-            json_object_set_string_member(secret_object, key, value);
+            json_object_set_string_member(root, key, value);
     }
-    json_object_set_object_member(root, "secrets", secret_object);
-    json_object_set_string_member(root, "ca_cert", ca_cert);
-    json_object_set_string_member(root, "ca_key", ca_key);
     g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), root);
     gchar *text = json_to_string(node, FALSE);
     return g_bytes_new_take(text, strlen(text));
+}
+
+GStrv
+bb_docker_sidecar_argv(const BbDockerBottle *bottle, const BbDockerBottleSpec *spec)
+{
+    g_autoptr(GStrvBuilder) argv = g_strv_builder_new();
+    g_autofree gchar *listen = g_strdup_printf("0.0.0.0:%u", BB_DOCKER_PROXY_PORT);
+    const gchar *fixed[] = {"--bottle",
+                            bottle->slug,
+                            "--routes",
+                            BB_DOCKER_SIDECAR_STATE "/routes.json",
+                            "--secrets",
+                            "/dev/stdin",
+                            "--listen",
+                            listen,
+                            "--dns",
+                            "0.0.0.0:53",
+                            "--dns-answer",
+                            bottle->sidecar_ip,
+                            "--ca-cert",
+                            BB_DOCKER_SIDECAR_STATE "/ca.pem",
+                            "--audit",
+                            "-",
+                            NULL};
+    g_strv_builder_addv(argv, fixed);
+    for (const gchar *const *pin = spec->resolve; pin != NULL && *pin != NULL; pin++) {
+        g_strv_builder_add(argv, "--resolve");
+        g_strv_builder_add(argv, *pin);
+    }
+    if (spec->upstream_ca != NULL) {
+        g_strv_builder_add(argv, "--upstream-ca");
+        g_strv_builder_add(argv, BB_DOCKER_SIDECAR_STATE "/upstream-ca.pem");
+    }
+    return g_strv_builder_end(argv);
 }
 
 /* One launch in progress: what the parallel steps share (read-only) and
@@ -172,7 +202,7 @@ typedef struct {
     BbDockerClient *client;
     BbDockerBottle *bottle;
     const BbDockerBottleSpec *spec;
-    gchar *ca_key;
+    GBytes *system_bundle; /* the agent image's CA bundle, read while the sidecar starts */
 } BbLaunch;
 
 static JsonObject *
@@ -191,6 +221,68 @@ bb_endpoint_config(const gchar *network, const gchar *address)
     return networking;
 }
 
+/* The sidecar's state volume: created by the engine on first mount,
+ * labelled so cleanup finds it, removed with the bottle. */
+static JsonArray *
+bb_sidecar_mounts(const BbDockerBottle *bottle, const gchar *agent)
+{
+    JsonObject *mount = json_object_new();
+    json_object_set_string_member(mount, "Type", "volume");
+    g_autofree gchar *name = g_strdup_printf("bb-%s-sidecar", bottle->slug);
+    json_object_set_string_member(mount, "Source", name);
+    json_object_set_string_member(mount, "Target", BB_DOCKER_SIDECAR_STATE);
+    JsonObject *options = json_object_new();
+    json_object_set_object_member(options, "Labels",
+                                  bb_labels(bottle->slug, BB_DOCKER_LABEL_VOLUME_ROLE, agent));
+    json_object_set_object_member(mount, "VolumeOptions", options);
+    JsonArray *mounts = json_array_new();
+    json_array_add_object_element(mounts, mount);
+    return mounts;
+}
+
+/* routes.json (and the extra upstream CA) into the state volume. */
+static gboolean
+bb_sidecar_put_config(BbLaunch *launch, GError **error)
+{
+    const BbDockerBottleSpec *spec = launch->spec;
+    g_autoptr(BbDockerTar) tar = bb_docker_tar_new();
+    const gchar *routes = spec->routes_json != NULL ? spec->routes_json : "{\"routes\": []}";
+    g_autoptr(GBytes) routes_bytes = g_bytes_new(routes, strlen(routes));
+    if (!bb_docker_tar_add_file(tar, "routes.json", routes_bytes, 0644, 0, 0, error))
+        return FALSE;
+    if (spec->upstream_ca != NULL &&
+        !bb_docker_tar_add_file(tar, "upstream-ca.pem", spec->upstream_ca, 0644, 0, 0, error))
+        return FALSE;
+    g_autoptr(GBytes) archive = bb_docker_tar_finish(tar);
+    return bb_docker_container_put_archive(launch->client, launch->bottle->sidecar_id,
+                                           BB_DOCKER_SIDECAR_STATE, archive, error);
+}
+
+/* The sidecar writes its CA certificate once it serves; bounded wait. */
+static gboolean
+bb_sidecar_wait_ca(BbLaunch *launch, GError **error)
+{
+    BbDockerBottle *bottle = launch->bottle;
+    for (guint attempt = 0; attempt < 500; attempt++) {
+        g_autoptr(GBytes) archive = bb_docker_container_get_archive(
+            launch->client, bottle->sidecar_id, BB_DOCKER_SIDECAR_STATE "/ca.pem", error);
+        if (archive == NULL && error != NULL && *error != NULL)
+            return FALSE;
+        g_autoptr(GBytes) pem =
+            archive != NULL ? bb_docker_tar_read_first_file(archive, error) : NULL;
+        if (pem != NULL && g_bytes_get_size(pem) > 0) {
+            bottle->ca_pem = g_strndup(g_bytes_get_data(pem, NULL), g_bytes_get_size(pem));
+            return TRUE;
+        }
+        g_usleep(20 * 1000);
+    }
+    g_autofree gchar *logs = bb_docker_container_logs(launch->client, bottle->sidecar_id, NULL);
+    g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
+                "The sidecar did not come up within 10 s; its output: %.2000s",
+                logs != NULL ? logs : "(none)");
+    return FALSE;
+}
+
 static gboolean
 bb_launch_sidecar(BbLaunch *launch, GError **error)
 {
@@ -198,9 +290,9 @@ bb_launch_sidecar(BbLaunch *launch, GError **error)
     const BbDockerBottleSpec *spec = launch->spec;
     g_autoptr(JsonObject) config = json_object_new();
     json_object_set_string_member(config, "Image", spec->sidecar_image);
-    if (spec->sidecar_command != NULL)
-        bb_set_strings(config, "Cmd", spec->sidecar_command);
-    /* stdin carries the secrets and CA key once, then closes. */
+    g_auto(GStrv) argv = bb_docker_sidecar_argv(bottle, spec);
+    bb_set_strings(config, "Cmd", (const gchar *const *)argv);
+    /* stdin carries the secrets once, then closes. */
     json_object_set_boolean_member(config, "OpenStdin", TRUE);
     json_object_set_boolean_member(config, "StdinOnce", TRUE);
     json_object_set_boolean_member(config, "AttachStdin", TRUE);
@@ -212,6 +304,7 @@ bb_launch_sidecar(BbLaunch *launch, GError **error)
     JsonObject *tmpfs = json_object_new();
     json_object_set_string_member(tmpfs, "/tmp", "rw,noexec,nosuid,size=64m");
     json_object_set_object_member(host, "Tmpfs", tmpfs);
+    json_object_set_array_member(host, "Mounts", bb_sidecar_mounts(bottle, spec->agent_name));
     /* Port 53 and 9099 without any capability: the sidecar runs unprivileged. */
     JsonObject *sysctls = json_object_new();
     json_object_set_string_member(sysctls, "net.ipv4.ip_unprivileged_port_start", "0");
@@ -222,17 +315,19 @@ bb_launch_sidecar(BbLaunch *launch, GError **error)
     g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_ref(config));
     g_autofree gchar *name = g_strdup_printf("bb-%s-sidecar", bottle->slug);
     bottle->sidecar_id = bb_docker_container_create(launch->client, name, node, error);
-    if (bottle->sidecar_id == NULL ||
+    if (bottle->sidecar_id == NULL || !bb_sidecar_put_config(launch, error) ||
         !bb_docker_network_connect(launch->client, bottle->egress_network, bottle->sidecar_id,
                                    error))
         return FALSE;
-    g_autoptr(GBytes) bootstrap =
-        bb_sidecar_bootstrap(spec->secrets, bottle->ca_pem, launch->ca_key);
+    g_autoptr(GBytes) secrets = bb_sidecar_secrets(spec->secrets);
+    gint64 started = g_get_monotonic_time();
     gboolean ok =
-        bb_docker_container_start_with_stdin(launch->client, bottle->sidecar_id, bootstrap, error);
-    /* Our copy of the bootstrap (key and secrets) is wiped once handed over. */
-    memset((gpointer)g_bytes_get_data(bootstrap, NULL), 0, g_bytes_get_size(bootstrap));
-    return ok;
+        bb_docker_container_start_with_stdin(launch->client, bottle->sidecar_id, secrets, error);
+    g_debug("bottle %s: sidecar start %.1f ms", bottle->slug,
+            (g_get_monotonic_time() - started) / 1e3);
+    /* Our serialised copy of the secrets is wiped once handed over. */
+    memset((gpointer)g_bytes_get_data(secrets, NULL), 0, g_bytes_get_size(secrets));
+    return ok && bb_sidecar_wait_ca(launch, error);
 }
 
 static GPtrArray *
@@ -258,11 +353,13 @@ bb_agent_env(const BbDockerBottle *bottle, const BbDockerBottleSpec *spec)
     return env;
 }
 
-/* The bottle CA joins the agent's trust before its first process runs: its
- * own file (the env vars point there) and the system bundle, for tools that
- * ignore the env vars. Written through the archive endpoint: no exec. */
+/* The bottle CA joins the agent's trust before launch returns (so before
+ * any agent command runs): its own file (the env vars point there) and the
+ * system bundle, for tools that ignore the env vars. Through the archive
+ * endpoint: no exec, no shell needed in the image. */
 static gboolean
-bb_install_agent_ca(BbDockerClient *client, BbDockerBottle *bottle, GError **error)
+bb_install_agent_ca(BbDockerClient *client, BbDockerBottle *bottle, GBytes *system_bundle,
+                    GError **error)
 {
     g_autoptr(GBytes) ca = g_bytes_new(bottle->ca_pem, strlen(bottle->ca_pem));
     g_autoptr(BbDockerTar) tar = bb_docker_tar_new();
@@ -270,12 +367,6 @@ bb_install_agent_ca(BbDockerClient *client, BbDockerBottle *bottle, GError **err
     if (!bb_docker_tar_add_dir(tar, ca_dir, 0755, 0, 0, error) ||
         !bb_docker_tar_add_file(tar, BB_DOCKER_AGENT_CA_PATH, ca, 0644, 0, 0, error))
         return FALSE;
-    g_autoptr(GBytes) system_tar =
-        bb_docker_container_get_archive(client, bottle->agent_id, BB_DOCKER_SYSTEM_BUNDLE, error);
-    if (system_tar == NULL && error != NULL && *error != NULL)
-        return FALSE;
-    g_autoptr(GBytes) system_bundle =
-        system_tar != NULL ? bb_docker_tar_read_first_file(system_tar, error) : NULL;
     if (system_bundle != NULL) {
         g_autoptr(GByteArray) joined = g_byte_array_new();
         g_byte_array_append(joined, g_bytes_get_data(system_bundle, NULL),
@@ -320,11 +411,26 @@ bb_launch_agent(BbLaunch *launch, GError **error)
     json_object_set_string_member(sysctls, "net.ipv6.conf.default.disable_ipv6", "1");
     json_object_set_object_member(host, "Sysctls", sysctls);
     json_object_set_object_member(config, "HostConfig", host);
+    /* Both addresses fixed: a dynamic one could take the sidecar's .2 while
+     * the two start in parallel. */
+    g_autofree gchar *agent_ip = bb_docker_subnet_address(bottle->sidecar_ip, 3);
+    json_object_set_object_member(config, "NetworkingConfig",
+                                  bb_endpoint_config(bottle->internal_network, agent_ip));
     g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_ref(config));
     g_autofree gchar *name = g_strdup_printf("bb-%s-agent", bottle->slug);
     bottle->agent_id = bb_docker_container_create(launch->client, name, node, error);
-    return bottle->agent_id != NULL && bb_install_agent_ca(launch->client, bottle, error) &&
-           bb_docker_container_start(launch->client, bottle->agent_id, error);
+    if (bottle->agent_id == NULL)
+        return FALSE;
+    g_autoptr(GBytes) system_tar = bb_docker_container_get_archive(launch->client, bottle->agent_id,
+                                                                   BB_DOCKER_SYSTEM_BUNDLE, error);
+    if (system_tar == NULL && error != NULL && *error != NULL)
+        return FALSE;
+    if (system_tar != NULL) {
+        launch->system_bundle = bb_docker_tar_read_first_file(system_tar, error);
+        if (launch->system_bundle == NULL && error != NULL && *error != NULL)
+            return FALSE;
+    }
+    return bb_docker_container_start(launch->client, bottle->agent_id, error);
 }
 
 typedef gboolean (*BbLaunchStep)(BbLaunch *launch, GError **error);
@@ -386,13 +492,15 @@ bb_launch_all(BbLaunch *launch, GError **error)
     bottle->internal_network = g_strdup_printf("bb-%s-internal", bottle->slug);
     bottle->egress_network = g_strdup_printf("bb-%s-egress", bottle->slug);
     gint64 t0 = g_get_monotonic_time();
-    if (!bb_docker_ca_generate(bottle->slug, &bottle->ca_pem, &launch->ca_key, error) ||
-        !bb_run_parallel(launch, bb_step_egress_network, bb_step_internal_network, error))
+    if (!bb_run_parallel(launch, bb_step_egress_network, bb_step_internal_network, error))
         return FALSE;
     gint64 t1 = g_get_monotonic_time();
-    gboolean ok = bb_run_parallel(launch, bb_launch_sidecar, bb_launch_agent, error);
-    g_debug("bottle %s: networks %.1f ms, sidecar and agent %.1f ms", bottle->slug, (t1 - t0) / 1e3,
-            (g_get_monotonic_time() - t1) / 1e3);
+    if (!bb_run_parallel(launch, bb_launch_sidecar, bb_launch_agent, error))
+        return FALSE;
+    gint64 t2 = g_get_monotonic_time();
+    gboolean ok = bb_install_agent_ca(launch->client, bottle, launch->system_bundle, error);
+    g_debug("bottle %s: networks %.1f ms, sidecar and agent %.1f ms, CA %.1f ms", bottle->slug,
+            (t1 - t0) / 1e3, (t2 - t1) / 1e3, (g_get_monotonic_time() - t2) / 1e3);
     return ok;
 }
 
@@ -403,10 +511,7 @@ bb_docker_bottle_launch(BbDockerClient *client, const BbDockerBottleSpec *spec, 
     bottle->slug = bb_docker_slug_new(spec->agent_name);
     BbLaunch launch = {client, bottle, spec, NULL};
     gboolean ok = bb_launch_all(&launch, error);
-    if (launch.ca_key != NULL) {
-        memset(launch.ca_key, 0, strlen(launch.ca_key));
-        g_free(launch.ca_key);
-    }
+    g_clear_pointer(&launch.system_bundle, g_bytes_unref);
     if (ok)
         return g_steal_pointer(&bottle);
     g_prefix_error(error, "Launching bottle %s: ", bottle->slug);
@@ -461,6 +566,14 @@ bb_docker_bottle_remove(BbDockerClient *client, const gchar *slug, GError **erro
         if (!bb_docker_network_remove(client, bb_json_string(network, "Id"), error))
             return FALSE;
     }
+    g_autoptr(JsonArray) volumes = bb_docker_volume_list(client, BB_DOCKER_LABEL_SLUG, slug, error);
+    if (volumes == NULL)
+        return FALSE;
+    for (guint i = 0; i < json_array_get_length(volumes); i++) {
+        JsonObject *volume = json_array_get_object_element(volumes, i);
+        if (!bb_docker_volume_remove(client, bb_json_string(volume, "Name"), error))
+            return FALSE;
+    }
     return TRUE;
 }
 
@@ -496,8 +609,12 @@ bb_docker_bottle_cleanup_orphans(BbDockerClient *client, guint *removed, GError 
     if (networks == NULL)
         return FALSE;
     g_autoptr(GHashTable) orphans = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(JsonArray) volumes = bb_docker_volume_list(client, BB_DOCKER_LABEL_SLUG, NULL, error);
+    if (volumes == NULL)
+        return FALSE;
     bb_collect_orphans(containers, orphans);
     bb_collect_orphans(networks, orphans);
+    bb_collect_orphans(volumes, orphans);
     GHashTableIter iter;
     gpointer slug;
     g_hash_table_iter_init(&iter, orphans);

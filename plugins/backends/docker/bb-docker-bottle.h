@@ -14,8 +14,15 @@
  *    configured with the sidecar as its only upstream, and 20.10
  *    forwards from inside the agent's namespace, so every name the agent
  *    resolves is answered (or refused) by the sidecar.
- *  - Secrets and the bottle CA key reach the sidecar through its stdin
- *    (attach before start), never env, argv, labels, files or images. */
+ *  - Secrets reach the sidecar through its stdin (attach before start,
+ *    `--secrets /dev/stdin`), never env, argv, labels, files or images.
+ *  - The sidecar makes the bottle CA itself (the key never leaves it) and
+ *    writes the certificate to its state volume, from where it is copied
+ *    into the agent's trust store.
+ *
+ * The sidecar contract (sidecars/bb-sidecar): the argv built by
+ * bb_docker_sidecar_argv(), a volume at BB_DOCKER_SIDECAR_STATE holding
+ * routes.json (and upstream-ca.pem) on entry and ca.pem once ready. */
 #pragma once
 
 #include "bb-docker-client.h"
@@ -29,6 +36,8 @@ G_BEGIN_DECLS
 #define BB_DOCKER_PROXY_PORT 9099
 /* Where the agent finds the bottle CA (also appended to the system store). */
 #define BB_DOCKER_AGENT_CA_PATH "/etc/bot-bottle/ca.pem"
+#define BB_DOCKER_SIDECAR_STATE "/run/bot-bottle"
+#define BB_DOCKER_LABEL_VOLUME_ROLE "volume"
 #define BB_DOCKER_SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 
 typedef struct {
@@ -37,11 +46,13 @@ typedef struct {
     const gchar *agent_user;       /* "uid:gid" or a name; NULL = "1000:1000" */
     const gchar *const *agent_env; /* extra "NAME=value" (plan env, placeholders) */
     const gchar *sidecar_image;
-    const gchar *const *sidecar_command; /* NULL = the image's entrypoint alone */
-    GHashTable *secrets;                 /* name → value, sidecar only; may be NULL */
-    const gchar *runtime;                /* NULL = engine default */
-    gint64 pids_limit;                   /* 0 = 1024 */
-    gint64 memory_bytes;                 /* 0 = 4 GiB */
+    const gchar *routes_json;    /* `{"routes": [...]}` for the sidecar; NULL = none */
+    const gchar *const *resolve; /* HOST:PORT:ADDR pins for the proxy; may be NULL */
+    GBytes *upstream_ca;         /* extra upstream trust (PEM); may be NULL */
+    GHashTable *secrets;         /* name → value, sidecar only; may be NULL */
+    const gchar *runtime;        /* NULL = engine default */
+    gint64 pids_limit;           /* 0 = 1024 */
+    gint64 memory_bytes;         /* 0 = 4 GiB */
 } BbDockerBottleSpec;
 
 typedef struct {
@@ -56,6 +67,9 @@ typedef struct {
 
 void bb_docker_bottle_free(BbDockerBottle *bottle);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BbDockerBottle, bb_docker_bottle_free)
+
+/* The sidecar's command line for @bottle (no secret in it). */
+GStrv bb_docker_sidecar_argv(const BbDockerBottle *bottle, const BbDockerBottleSpec *spec);
 
 /* A fresh slug: the agent name reduced to [a-z0-9-] plus random hex. */
 gchar *bb_docker_slug_new(const gchar *agent_name);

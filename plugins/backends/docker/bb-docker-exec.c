@@ -170,14 +170,9 @@ bb_docker_container_start_with_stdin(BbDockerClient *client, const gchar *id, GB
         return FALSE;
     if (!bb_docker_send_input(stream, input, error))
         return FALSE;
-    /* Give the engine a moment to take the data and close its side; a
-     * container that keeps the attach open must not hold us up. */
-    GSocketConnection *connection = g_object_get_data(G_OBJECT(stream), "bb-connection");
-    g_socket_set_timeout(g_socket_connection_get_socket(connection), 5);
-    guint8 drain[256];
-    while (g_input_stream_read(g_io_stream_get_input_stream(stream), drain, sizeof drain, NULL,
-                               NULL) > 0)
-        ;
+    /* No need to wait for the engine's side: on a Unix socket the bytes
+     * written before our FIN are read by the engine after we close, and
+     * it ends the container's stdin at that EOF (StdinOnce). */
     return TRUE;
 }
 

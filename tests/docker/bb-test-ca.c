@@ -1,10 +1,10 @@
-#include "bb-docker-ca.h"
+#include "bb-test-ca.h"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-#include "bb-error.h"
+#include <gio/gio.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(EVP_PKEY, EVP_PKEY_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(X509, X509_free)
@@ -33,12 +33,12 @@ bb_ca_add_extension(X509 *cert, int nid, const char *value)
 }
 
 gboolean
-bb_docker_ca_generate(const gchar *common_name, gchar **cert_pem, gchar **key_pem, GError **error)
+bb_test_ca_generate(const gchar *common_name, gchar **cert_pem, gchar **key_pem, GError **error)
 {
     g_autoptr(EVP_PKEY) key = EVP_EC_gen("P-256");
     g_autoptr(X509) cert = X509_new();
     if (key == NULL || cert == NULL) {
-        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "OpenSSL could not create the bottle CA");
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OpenSSL could not create the bottle CA");
         return FALSE;
     }
     guint8 serial[16];
@@ -61,14 +61,14 @@ bb_docker_ca_generate(const gchar *common_name, gchar **cert_pem, gchar **key_pe
         !bb_ca_add_extension(cert, NID_key_usage, "critical,keyCertSign,cRLSign") ||
         !bb_ca_add_extension(cert, NID_subject_key_identifier, "hash") ||
         X509_sign(cert, key, EVP_sha256()) == 0) {
-        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "OpenSSL could not sign the bottle CA");
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OpenSSL could not sign the bottle CA");
         return FALSE;
     }
     g_autoptr(BIO) cert_bio = BIO_new(BIO_s_mem());
     g_autoptr(BIO) key_bio = BIO_new(BIO_s_mem());
     if (PEM_write_bio_X509(cert_bio, cert) != 1 ||
         PEM_write_bio_PrivateKey(key_bio, key, NULL, NULL, 0, NULL, NULL) != 1) {
-        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "OpenSSL could not encode the bottle CA");
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OpenSSL could not encode the bottle CA");
         return FALSE;
     }
     *cert_pem = bb_ca_bio_string(cert_bio);
