@@ -106,17 +106,6 @@ test_lifecycle(void)
     g_assert_no_error(error);
 }
 
-static void
-test_interactive_refused(void)
-{
-    g_autoptr(BbDockerBackend) docker = bb_docker_backend_new();
-    g_autoptr(GError) error = NULL;
-    gint status = 0;
-    const gchar *argv[] = {"true", NULL};
-    g_assert_false(bb_backend_exec(BB_BACKEND(docker), "any", argv, TRUE, &status, &error));
-    g_assert_error(error, BB_ERROR, BB_ERROR_NOT_SUPPORTED);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -125,7 +114,6 @@ main(int argc, char **argv)
     e2e = bb_e2e_setup(&error);
     g_assert_no_error(error);
     g_test_add_func("/docker/backend/lifecycle", test_lifecycle);
-    g_test_add_func("/docker/backend/interactive-refused", test_interactive_refused);
     int result = g_test_run();
     bb_e2e_teardown(e2e);
     return result;

@@ -235,6 +235,39 @@ test_target(void)
     g_assert_cmpint(status, ==, 1);
 }
 
+static void
+test_tty(void)
+{
+    int input[2], output[2];
+    g_assert_cmpint(pipe(input), ==, 0);
+    g_assert_cmpint(pipe(output), ==, 0);
+    const gchar script[] = "echo tty-$((6*7)); tty; exit 7\n";
+    g_assert_cmpint(write(input[1], script, sizeof script - 1), ==, sizeof script - 1);
+    close(input[1]);
+    const gchar *argv[] = {"bash", "--norc", "-i", NULL};
+    gint status = -1;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(bb_docker_exec_tty(e2e->client, bottle->agent_id, argv, NULL, input[0], output[1],
+                                     &status, &error));
+    g_assert_no_error(error);
+    close(input[0]);
+    close(output[1]);
+    g_autofree gchar *text = g_malloc0(65536);
+    gsize total = 0;
+    gssize got;
+    while ((got = read(output[0], text + total, 65535 - total)) > 0)
+        total += got;
+    close(output[0]);
+    g_test_message("tty output: %s (status %d)", text, status);
+    g_assert_cmpint(status, ==, 7);
+    g_assert_nonnull(strstr(text, "tty-42"));
+    /* A real terminal in the agent; the control is the exec without one. */
+    g_assert_nonnull(strstr(text, "/dev/pts/"));
+    g_autofree gchar *plain = NULL;
+    agent_sh("tty; true", &plain);
+    g_assert_nonnull(strstr(plain, "not a tty"));
+}
+
 static guint
 count_labelled(const gchar *endpoint, const gchar *slug)
 {
@@ -345,6 +378,7 @@ main(int argc, char **argv)
     g_test_add_func("/docker/secrets/only-in-sidecar", test_secret_only_in_sidecar);
     g_test_add_func("/docker/agent/environment", test_agent_environment);
     g_test_add_func("/docker/agent/target", test_target);
+    g_test_add_func("/docker/agent/tty", test_tty);
     g_test_add_func("/docker/cleanup/after-sigkill", test_cleanup_after_sigkill);
     int result = g_test_run();
 

@@ -79,6 +79,15 @@ gboolean bb_docker_exec(BbDockerClient *client, const gchar *id, const gchar *co
                         const gchar *user, GBytes *input, GByteArray *out, GByteArray *err,
                         gint *status, GError **error);
 
+/* The same with a TTY, pumping @in_fd/@out_fd (raw mode and window size
+ * when they are terminals) until the command ends. */
+gboolean bb_docker_exec_tty(BbDockerClient *client, const gchar *id, const gchar *const *argv,
+                            const gchar *user, gint in_fd, gint out_fd, gint *status,
+                            GError **error);
+/* The exit code of a finished exec (bounded wait for it to settle). */
+gboolean bb_docker_exec_status(BbDockerClient *client, const gchar *exec_id, gint *status,
+                               GError **error);
+
 /* Writes @input to the stdin of a created-but-not-started container
  * (OpenStdin + StdinOnce) and closes it, then starts the container: the
  * data reaches the process through a pipe and nowhere else. */

@@ -2,6 +2,7 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "bb-docker-api.h"
 #include "bb-docker-bottle.h"
 #include "bb-docker-image.h"
@@ -300,15 +301,12 @@ bb_docker_backend_exec(BbBackend *backend, const gchar *slug, const gchar *const
     BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
     if (!bb_docker_backend_ensure_client(self, error))
         return FALSE;
-    if (interactive) {
-        g_set_error(error, BB_ERROR, BB_ERROR_NOT_SUPPORTED,
-                    "Interactive sessions are not implemented in the Docker backend yet; "
-                    "use `bot-bottle run` (headless)");
-        return FALSE;
-    }
     g_autofree gchar *agent = bb_docker_bottle_find_agent(self->client, slug, error);
     if (agent == NULL)
         return FALSE;
+    if (interactive)
+        return bb_docker_exec_tty(self->client, agent, argv, NULL, STDIN_FILENO, STDOUT_FILENO,
+                                  status, error);
     return bb_docker_exec(self->client, agent, argv, NULL, NULL, NULL, NULL, status, error);
 }
 

@@ -102,7 +102,7 @@ bb_docker_exec_config(const gchar *const *argv, const gchar *user, gboolean with
     return json_node_init_object(json_node_alloc(), config);
 }
 
-static gboolean
+gboolean
 bb_docker_exec_status(BbDockerClient *client, const gchar *exec_id, gint *status, GError **error)
 {
     g_autofree gchar *path = g_strdup_printf("/exec/%s/json", exec_id);
