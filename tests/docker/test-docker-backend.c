@@ -4,6 +4,7 @@
 #include <string.h>
 #include "bb-docker-backend.h"
 #include "bb-error.h"
+#include "bb-docker-image.h"
 #include "bb-plan-private.h"
 #include "docker-e2e-fixture.h"
 
@@ -106,6 +107,55 @@ test_lifecycle(void)
     g_assert_no_error(error);
 }
 
+static void
+test_assemble_sidecar(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BbDockerBackend) docker = bb_docker_backend_new();
+    const gchar *plugin_dirs = g_getenv("BOT_BOTTLE_PLUGIN_PATH");
+    g_assert_nonnull(plugin_dirs);
+    const gchar *program = g_getenv("BB_TEST_FIXTURE");
+    g_autofree gchar *ref =
+        bb_docker_backend_assemble_sidecar(docker, program, plugin_dirs, &error);
+    g_assert_no_error(error);
+    g_assert_true(g_str_has_prefix(ref, "bot-bottle-sidecar:"));
+    /* Same inputs, same image: the second call only looks it up. */
+    g_autofree gchar *again =
+        bb_docker_backend_assemble_sidecar(docker, program, plugin_dirs, &error);
+    g_assert_cmpstr(again, ==, ref);
+
+    /* The plugins and their libraries are inside, owned by root. */
+    g_autoptr(JsonObject) config = json_object_new();
+    json_object_set_string_member(config, "Image", ref);
+    g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_ref(config));
+    g_autofree gchar *name = g_strdup_printf("bb-test-assemble-%08x", g_random_int());
+    g_autofree gchar *id = bb_docker_container_create(e2e->client, name, node, &error);
+    g_assert_no_error(error);
+    g_autoptr(GBytes) plugin = bb_docker_container_get_archive(
+        e2e->client, id, "/usr/lib/bot-bottle/plugins/libbb-docker.so", &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(plugin);
+    g_autoptr(GBytes) json_glib = NULL;
+    g_autoptr(GPtrArray) libraries =
+        bb_docker_shared_libraries(g_getenv("BB_TEST_DOCKER_PLUGIN"), &error);
+    g_assert_no_error(error);
+    for (guint i = 0; i < libraries->len; i++) {
+        const gchar *library = g_ptr_array_index(libraries, i);
+        if (strstr(library, "libjson-glib") != NULL)
+            json_glib = bb_docker_container_get_archive(e2e->client, id, library, &error);
+    }
+    g_assert_no_error(error);
+    g_assert_nonnull(json_glib);
+    g_assert_true(bb_docker_container_remove(e2e->client, id, &error));
+
+    /* Control: a missing program is an error that says what to do. */
+    g_autofree gchar *none =
+        bb_docker_backend_assemble_sidecar(docker, "/nonexistent/bb-sidecar", NULL, &error);
+    g_assert_null(none);
+    g_assert_error(error, BB_ERROR, BB_ERROR_UNAVAILABLE);
+    g_assert_nonnull(strstr(error->message, "BOT_BOTTLE_SIDECAR"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -114,6 +164,7 @@ main(int argc, char **argv)
     e2e = bb_e2e_setup(&error);
     g_assert_no_error(error);
     g_test_add_func("/docker/backend/lifecycle", test_lifecycle);
+    g_test_add_func("/docker/backend/assemble-sidecar", test_assemble_sidecar);
     int result = g_test_run();
     bb_e2e_teardown(e2e);
     return result;

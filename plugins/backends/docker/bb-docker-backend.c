@@ -90,6 +90,12 @@ bb_docker_backend_get_ca(BbDockerBackend *self, const gchar *slug)
     return bottle != NULL ? bottle->ca_pem : NULL;
 }
 
+static gint
+bb_docker_compare_paths(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
 static gboolean
 bb_docker_backend_ensure_client(BbDockerBackend *self, GError **error)
 {
@@ -176,21 +182,50 @@ bb_docker_backend_build_agent_image(BbDockerBackend *self, const gchar *dockerfi
     return g_steal_pointer(&ref);
 }
 
+/* The plugin modules (*.so, regular files) directly in each of @dirs. */
+static GPtrArray *
+bb_docker_plugin_files(const gchar *dirs)
+{
+    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) list = g_strsplit(dirs != NULL ? dirs : "", ":", -1);
+    for (gchar **dir = list; *dir != NULL; dir++) {
+        g_autoptr(GDir) handle = **dir != '\0' ? g_dir_open(*dir, 0, NULL) : NULL;
+        const gchar *name;
+        while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
+            g_autofree gchar *path = g_build_filename(*dir, name, NULL);
+            if (g_str_has_suffix(name, ".so") && g_file_test(path, G_FILE_TEST_IS_REGULAR) &&
+                !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+                g_ptr_array_add(files, g_steal_pointer(&path));
+        }
+    }
+    g_ptr_array_sort(files, bb_docker_compare_paths);
+    g_ptr_array_add(files, NULL);
+    return files;
+}
+
 gchar *
 bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
-                                   const gchar *plugin_dir, GError **error)
+                                   const gchar *plugin_dirs, GError **error)
 {
     if (!bb_docker_backend_ensure_client(self, error))
         return NULL;
+    if (!g_file_test(program, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, BB_ERROR, BB_ERROR_UNAVAILABLE,
+                    "The sidecar program %s is missing: install bot-bottle completely, or point "
+                    "BOT_BOTTLE_SIDECAR at a built bb-sidecar",
+                    program);
+        return NULL;
+    }
+    g_autoptr(GPtrArray) plugins = bb_docker_plugin_files(plugin_dirs);
     const gchar *programs[] = {program, NULL};
-    const gchar *trees[] = {plugin_dir, BB_SIDECAR_PLUGIN_DIR, NULL};
     const gchar *entrypoint[] = {program, NULL};
     const gchar *env[] = {"BOT_BOTTLE_PLUGIN_PATH=" BB_SIDECAR_PLUGIN_DIR, NULL};
     const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
     BbDockerImageRecipe recipe = {
         .repository = "bot-bottle-sidecar",
         .programs = programs,
-        .trees = plugin_dir != NULL ? trees : NULL,
+        .plugins = (const gchar *const *)plugins->pdata,
+        .plugin_dir = BB_SIDECAR_PLUGIN_DIR,
         .entrypoint = entrypoint,
         .env = env,
         .uid = BB_SIDECAR_UID,
@@ -207,15 +242,24 @@ bb_docker_sidecar_program(void)
     return program != NULL ? program : BB_DOCKER_SIDECAR_PROGRAM;
 }
 
+/* The sidecar loads the same built-in plugins as the CLI (never contrib). */
+static const gchar *
+bb_docker_sidecar_plugin_dirs(void)
+{
+    const gchar *dirs = g_getenv("BOT_BOTTLE_SIDECAR_PLUGINS");
+    if (dirs == NULL)
+        dirs = g_getenv("BOT_BOTTLE_PLUGIN_PATH");
+    return dirs != NULL ? dirs : BB_DOCKER_PLUGINDIR;
+}
+
 static gboolean
 bb_docker_backend_prepare_images(BbBackend *backend, BbPlan *plan, BbProgressFunc progress,
                                  gpointer progress_data, GCancellable *cancellable, GError **error)
 {
     BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
     if (self->sidecar_image == NULL) {
-        const gchar *plugin_dir = g_getenv("BOT_BOTTLE_SIDECAR_PLUGINS");
         g_autofree gchar *ref = bb_docker_backend_assemble_sidecar(
-            self, bb_docker_sidecar_program(), plugin_dir, error);
+            self, bb_docker_sidecar_program(), bb_docker_sidecar_plugin_dirs(), error);
         if (ref == NULL)
             return FALSE;
         bb_docker_backend_set_sidecar_image(self, ref);

@@ -23,9 +23,10 @@ void bb_docker_backend_set_sidecar_image(BbDockerBackend *self, const gchar *ima
 gchar *bb_docker_backend_build_agent_image(BbDockerBackend *self, const gchar *dockerfile,
                                            BbProgressFunc progress, gpointer progress_data,
                                            GCancellable *cancellable, GError **error);
-/* Assembles the sidecar image from @program and the plugins in @plugin_dir. */
+/* Assembles the sidecar image from @program and the plugin modules in
+ * @plugin_dirs (':'-separated, like BOT_BOTTLE_PLUGIN_PATH). */
 gchar *bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
-                                          const gchar *plugin_dir, GError **error);
+                                          const gchar *plugin_dirs, GError **error);
 /* "runsc" when the engine has gVisor registered, else NULL (engine default). */
 const gchar *bb_docker_backend_get_runtime(BbDockerBackend *self);
 /* The bottle CA certificate of a bottle this backend launched. */

@@ -195,6 +195,13 @@ bb_docker_image_assemble(BbDockerClient *client, const BbDockerImageRecipe *reci
          tree != NULL && tree[0] != NULL && tree[1] != NULL; tree += 2)
         if (!bb_image_add_tree(&builder, tree[0], tree[1], error))
             return NULL;
+    for (const gchar *const *plugin = recipe->plugins; plugin != NULL && *plugin != NULL;
+         plugin++) {
+        g_autofree gchar *name = g_path_get_basename(*plugin);
+        g_autofree gchar *image_path = g_build_filename(recipe->plugin_dir, name, NULL);
+        if (!bb_image_add_with_libraries(&builder, *plugin, image_path, error))
+            return NULL;
+    }
     g_autoptr(GPtrArray) changes = bb_image_changes(recipe);
     for (guint i = 0; i + 1 < changes->len; i++) {
         const gchar *change = g_ptr_array_index(changes, i);

@@ -12,6 +12,8 @@ typedef struct {
     const gchar *repository;      /* image name, e.g. "bot-bottle-sidecar" */
     const gchar *const *programs; /* host paths; placed at the same path */
     const gchar *const *trees;    /* host dir, image dir pairs; .so files get their libs */
+    const gchar *const *plugins;  /* host .so paths, placed in @plugin_dir with their libs */
+    const gchar *plugin_dir;
     const gchar *const *entrypoint;
     const gchar *const *env; /* "NAME=value" */
     guint uid;               /* the image's user, created in /etc/passwd */
