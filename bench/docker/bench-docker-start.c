@@ -150,11 +150,9 @@ main(int argc, char **argv)
     const gchar *sidecar_program = g_getenv("BOT_BOTTLE_SIDECAR");
     const gchar *program = sidecar_program != NULL ? sidecar_program : fixture_path;
     const gchar *programs[] = {program, NULL};
-    const gchar *entrypoint[] = {program, NULL};
     const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
     BbDockerImageRecipe recipe = {.repository = "bot-bottle-bench-sidecar",
                                   .programs = programs,
-                                  .entrypoint = entrypoint,
                                   .uid = 65532,
                                   .user_name = "bbsidecar",
                                   .dirs = dirs};

@@ -32,8 +32,9 @@ bb_ca_add_extension(X509 *cert, int nid, const char *value)
     return ok;
 }
 
-gboolean
-bb_test_ca_generate(const gchar *common_name, gchar **cert_pem, gchar **key_pem, GError **error)
+static gboolean
+bb_test_cert_generate(const gchar *common_name, const gchar *dns_names, gchar **cert_pem,
+                      gchar **key_pem, GError **error)
 {
     g_autoptr(EVP_PKEY) key = EVP_EC_gen("P-256");
     g_autoptr(X509) cert = X509_new();
@@ -57,8 +58,13 @@ bb_test_ca_generate(const gchar *common_name, gchar **cert_pem, gchar **key_pem,
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const guchar *)common_name, -1, -1, 0);
     X509_set_issuer_name(cert, name);
     X509_set_pubkey(cert, key);
+    g_autofree gchar *san = dns_names != NULL ? g_strdup_printf("DNS:%s", dns_names) : NULL;
+    /* A server certificate is its own trust anchor, so it is a CA too. */
     if (!bb_ca_add_extension(cert, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
-        !bb_ca_add_extension(cert, NID_key_usage, "critical,keyCertSign,cRLSign") ||
+        !bb_ca_add_extension(cert, NID_key_usage,
+                             "critical,digitalSignature,keyCertSign,cRLSign") ||
+        (san != NULL && !bb_ca_add_extension(cert, NID_subject_alt_name, san)) ||
+        (san != NULL && !bb_ca_add_extension(cert, NID_ext_key_usage, "serverAuth")) ||
         !bb_ca_add_extension(cert, NID_subject_key_identifier, "hash") ||
         X509_sign(cert, key, EVP_sha256()) == 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "OpenSSL could not sign the bottle CA");
@@ -74,4 +80,19 @@ bb_test_ca_generate(const gchar *common_name, gchar **cert_pem, gchar **key_pem,
     *cert_pem = bb_ca_bio_string(cert_bio);
     *key_pem = bb_ca_bio_string(key_bio);
     return TRUE;
+}
+
+gboolean
+bb_test_ca_generate(const gchar *common_name, gchar **cert_pem, gchar **key_pem, GError **error)
+{
+    return bb_test_cert_generate(common_name, NULL, cert_pem, key_pem, error);
+}
+
+gboolean
+bb_test_server_cert_generate(const gchar *dns_names, gchar **cert_pem, gchar **key_pem,
+                             GError **error)
+{
+    g_auto(GStrv) names = g_strsplit(dns_names, ",", -1);
+    g_autofree gchar *san = g_strjoinv(",DNS:", names);
+    return bb_test_cert_generate(names[0], san, cert_pem, key_pem, error);
 }

@@ -5,15 +5,22 @@
  *
  *   bb-test-fixture [--secrets FILE] [--ca-cert FILE] [other sidecar options]
  *
- * Listens on TCP 80 and 9099 (answers "HTTP/1.1 200" with body "fixture")
- * and UDP 53 (answers REFUSED). As the stand-in sidecar it takes the real
+ * Listens on TCP 80, 443 (TLS, a self-signed certificate for
+ * api.fixture.test and other.fixture.test printed to the log) and 9099,
+ * answering "HTTP/1.1 200" with body "fixture", and on UDP 53 (answers
+ * REFUSED). As the stand-in sidecar it takes the real
  * sidecar's command line: it reads the secrets JSON object from --secrets
  * and logs the SHA-256 of each value (never the value), and writes a CA
  * certificate to --ca-cert. */
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <string.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include "bb-test-ca.h"
 
 static void log_line(const gchar *format, ...) G_GNUC_PRINTF(1, 2);
@@ -42,38 +49,118 @@ peer_of(GSocketConnection *connection)
         g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(address)));
 }
 
+/* Reads a request head (bounded) from @read_some; returns it. */
+typedef gssize (*ReadFunc)(gpointer source, gchar *buffer, gsize size);
+
+static GString *
+read_head(ReadFunc read_some, gpointer source)
+{
+    GString *head = g_string_new(NULL);
+    gchar buffer[4096];
+    while (head->len < 65536 && strstr(head->str, "\r\n\r\n") == NULL) {
+        gssize got = read_some(source, buffer, sizeof buffer);
+        if (got <= 0)
+            break;
+        g_string_append_len(head, buffer, got);
+    }
+    return head;
+}
+
+static void
+log_request(const gchar *peer, guint port, const GString *head)
+{
+    g_auto(GStrv) lines = g_strsplit(head->str, "\r\n", -1);
+    log_line("TCP %s port=%u %s", peer, port, lines[0] != NULL ? lines[0] : "");
+    for (gchar **line = lines; *line != NULL && **line != '\0'; line++) {
+        /* Credentials are logged as hashes: tests compare, nobody reads them. */
+        if (g_ascii_strncasecmp(*line, "Authorization:", 14) == 0) {
+            g_autofree gchar *value = g_strstrip(g_strdup(*line + 14));
+            g_autofree gchar *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, value, -1);
+            log_line("AUTH %s sha256=%s", peer, hash);
+        }
+    }
+}
+
+static const gchar fixture_reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n"
+                                     "Connection: close\r\n\r\nfixture\n";
+
+static gssize
+read_socket(gpointer source, gchar *buffer, gsize size)
+{
+    return g_socket_receive(source, buffer, size, NULL, NULL);
+}
+
+static gssize
+read_tls(gpointer source, gchar *buffer, gsize size)
+{
+    return SSL_read(source, buffer, (int)size);
+}
+
+static SSL_CTX *tls_context;
+
 static gboolean
 on_connection(GThreadedSocketService *service, GSocketConnection *connection, GObject *source,
               gpointer user_data)
 {
     g_autofree gchar *peer = peer_of(connection);
-    g_autoptr(GDataInputStream) in =
-        g_data_input_stream_new(g_io_stream_get_input_stream(G_IO_STREAM(connection)));
-    g_socket_set_timeout(g_socket_connection_get_socket(connection), 5);
-    g_autofree gchar *first = g_data_input_stream_read_line(in, NULL, NULL, NULL);
-    if (first != NULL)
-        g_strchomp(first);
+    GSocket *socket = g_socket_connection_get_socket(connection);
+    g_socket_set_timeout(socket, 5);
     g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, NULL);
     guint port = local != NULL && G_IS_INET_SOCKET_ADDRESS(local)
                      ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(local))
                      : 0;
-    log_line("TCP %s port=%u %s", peer, port, first != NULL ? first : "");
-    for (;;) {
-        g_autofree gchar *line = g_data_input_stream_read_line(in, NULL, NULL, NULL);
-        if (line == NULL || *g_strchomp(line) == '\0')
-            break;
-        /* Credentials are logged as hashes: tests compare, nobody reads them. */
-        if (g_ascii_strncasecmp(line, "Authorization:", 14) == 0) {
-            g_autofree gchar *hash =
-                g_compute_checksum_for_string(G_CHECKSUM_SHA256, g_strstrip(line + 14), -1);
-            log_line("AUTH %s sha256=%s", peer, hash);
-        }
+    if (port != 443) {
+        g_autoptr(GString) head = read_head(read_socket, socket);
+        log_request(peer, port, head);
+        g_socket_send(socket, fixture_reply, sizeof fixture_reply - 1, NULL, NULL);
+        return TRUE;
     }
-    static const gchar reply[] = "HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n"
-                                 "\r\nfixture\n";
-    g_output_stream_write_all(g_io_stream_get_output_stream(G_IO_STREAM(connection)), reply,
-                              sizeof reply - 1, NULL, NULL, NULL);
+    /* GSocket keeps its fd non-blocking; OpenSSL here wants plain
+     * blocking I/O, bounded by a receive timeout. */
+    gint fd = g_socket_get_fd(socket);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    struct timeval timeout = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    SSL *tls = SSL_new(tls_context);
+    SSL_set_fd(tls, fd);
+    if (SSL_accept(tls) == 1) {
+        g_autoptr(GString) head = read_head(read_tls, tls);
+        log_request(peer, port, head);
+        SSL_write(tls, fixture_reply, sizeof fixture_reply - 1);
+        SSL_shutdown(tls);
+    } else {
+        log_line("TLS %s handshake failed", peer);
+    }
+    SSL_free(tls);
     return TRUE;
+}
+
+/* A server certificate for the TLS port; its PEM goes to the log so the
+ * test can hand it to the proxy as the upstream CA. */
+static gboolean
+setup_tls(void)
+{
+    g_autofree gchar *cert = NULL;
+    g_autofree gchar *key = NULL;
+    g_autoptr(GError) error = NULL;
+    if (!bb_test_server_cert_generate("api.fixture.test,other.fixture.test", &cert, &key, &error)) {
+        log_line("TLS setup failed: %s", error->message);
+        return FALSE;
+    }
+    tls_context = SSL_CTX_new(TLS_server_method());
+    BIO *cert_bio = BIO_new_mem_buf(cert, -1);
+    BIO *key_bio = BIO_new_mem_buf(key, -1);
+    X509 *x509 = PEM_read_bio_X509(cert_bio, NULL, NULL, NULL);
+    EVP_PKEY *pkey = PEM_read_bio_PrivateKey(key_bio, NULL, NULL, NULL);
+    gboolean ok = x509 != NULL && pkey != NULL && SSL_CTX_use_certificate(tls_context, x509) == 1 &&
+                  SSL_CTX_use_PrivateKey(tls_context, pkey) == 1;
+    X509_free(x509);
+    EVP_PKEY_free(pkey);
+    BIO_free(cert_bio);
+    BIO_free(key_bio);
+    if (ok)
+        log_line("UPSTREAM-CA-BEGIN\n%sUPSTREAM-CA-END", cert);
+    return ok;
 }
 
 static gchar *
@@ -161,8 +248,10 @@ main(int argc, char **argv)
         else if (g_str_equal(argv[i], "--ca-cert"))
             write_ca(argv[i + 1]);
     }
+    if (!setup_tls())
+        return 1;
     g_autoptr(GSocketService) service = g_threaded_socket_service_new(16);
-    const guint ports[] = {80, 9099};
+    const guint ports[] = {80, 443, 9099};
     for (gsize i = 0; i < G_N_ELEMENTS(ports); i++) {
         g_autoptr(GError) error = NULL;
         if (!g_socket_listener_add_inet_port(G_SOCKET_LISTENER(service), ports[i], NULL, &error)) {

@@ -121,11 +121,9 @@ bb_e2e_setup(GError **error)
     const gchar *fixture = g_getenv("BB_TEST_FIXTURE");
     g_assert_nonnull(fixture);
     const gchar *programs[] = {fixture, NULL};
-    const gchar *entrypoint[] = {fixture, NULL};
     const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
     BbDockerImageRecipe recipe = {.repository = "bot-bottle-test-fixture",
                                   .programs = programs,
-                                  .entrypoint = entrypoint,
                                   .uid = 65532,
                                   .user_name = "fixture",
                                   .dirs = dirs};

@@ -137,12 +137,14 @@ test_assemble_sidecar(void)
     g_assert_nonnull(plugin);
     g_autoptr(GBytes) json_glib = NULL;
     g_autoptr(GPtrArray) libraries =
-        bb_docker_shared_libraries(g_getenv("BB_TEST_DOCKER_PLUGIN"), &error);
+        bb_docker_shared_libraries(g_getenv("BB_TEST_DOCKER_PLUGIN"), NULL, &error);
     g_assert_no_error(error);
     for (guint i = 0; i < libraries->len; i++) {
         const gchar *library = g_ptr_array_index(libraries, i);
+        g_autofree gchar *base = g_path_get_basename(library);
+        g_autofree gchar *image_path = g_build_filename(BB_DOCKER_IMAGE_LIBDIR, base, NULL);
         if (strstr(library, "libjson-glib") != NULL)
-            json_glib = bb_docker_container_get_archive(e2e->client, id, library, &error);
+            json_glib = bb_docker_container_get_archive(e2e->client, id, image_path, &error);
     }
     g_assert_no_error(error);
     g_assert_nonnull(json_glib);

@@ -218,7 +218,6 @@ bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
     }
     g_autoptr(GPtrArray) plugins = bb_docker_plugin_files(plugin_dirs);
     const gchar *programs[] = {program, NULL};
-    const gchar *entrypoint[] = {program, NULL};
     const gchar *env[] = {"BOT_BOTTLE_PLUGIN_PATH=" BB_SIDECAR_PLUGIN_DIR, NULL};
     const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
     BbDockerImageRecipe recipe = {
@@ -226,7 +225,6 @@ bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
         .programs = programs,
         .plugins = (const gchar *const *)plugins->pdata,
         .plugin_dir = BB_SIDECAR_PLUGIN_DIR,
-        .entrypoint = entrypoint,
         .env = env,
         .uid = BB_SIDECAR_UID,
         .user_name = "bbsidecar",

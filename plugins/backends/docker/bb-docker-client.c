@@ -449,8 +449,24 @@ bb_docker_client_stream(BbDockerClient *self, const gchar *method, const gchar *
                                           : "Content-Length: 0\r\nConnection: close\r\n";
     if (!bb_docker_write_head(out, method, path, content_type, framing, NULL, cancellable, error))
         return FALSE;
-    if (upload != NULL && !bb_docker_write_chunked(out, upload, cancellable, error))
+    g_autoptr(GError) upload_error = NULL;
+    if (upload != NULL && !bb_docker_write_chunked(out, upload, cancellable, &upload_error)) {
+        /* The engine stops reading when it rejects a body: its answer,
+         * if it sent one, says why better than EPIPE does. */
+        g_autoptr(GDataInputStream) in = bb_docker_data_stream(connection);
+        BbDockerHead head;
+        g_autoptr(GByteArray) data = g_byte_array_new();
+        if (bb_docker_read_head(in, &head, cancellable, NULL) && head.status >= 400 &&
+            bb_docker_read_body(in, &head, bb_docker_sink_bytes, data, cancellable, NULL)) {
+            g_autoptr(GBytes) bytes = g_byte_array_free_to_bytes(g_steal_pointer(&data));
+            g_autofree gchar *message = bb_docker_error_message(bytes);
+            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Docker engine: %s %s: %u %s", method,
+                        path, head.status, message);
+        } else {
+            g_propagate_error(error, g_steal_pointer(&upload_error));
+        }
         return FALSE;
+    }
 
     g_autoptr(GDataInputStream) in = bb_docker_data_stream(connection);
     BbDockerHead head;

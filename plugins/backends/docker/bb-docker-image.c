@@ -6,7 +6,7 @@
 #include "bb-error.h"
 
 GPtrArray *
-bb_docker_shared_libraries(const gchar *path, GError **error)
+bb_docker_shared_libraries(const gchar *path, gchar **interpreter, GError **error)
 {
     const gchar *argv[] = {"ldd", path, NULL};
     g_autofree gchar *out = NULL;
@@ -34,7 +34,17 @@ bb_docker_shared_libraries(const gchar *path, GError **error)
         if (*start != '/')
             continue;
         const gchar *end = strstr(start, " (");
-        g_ptr_array_add(libraries, end != NULL ? g_strndup(start, end - start) : g_strdup(start));
+        g_autofree gchar *library = end != NULL ? g_strndup(start, end - start) : g_strdup(start);
+        /* RUNPATHs like $ORIGIN/../core leave ".." in the path. */
+        gchar *canonical = g_canonicalize_filename(library, "/");
+        if (arrow == NULL && interpreter != NULL) {
+            g_free(*interpreter);
+            *interpreter = canonical;
+        } else if (arrow == NULL) {
+            g_free(canonical);
+        } else {
+            g_ptr_array_add(libraries, canonical);
+        }
     }
     return g_steal_pointer(&libraries);
 }
@@ -76,12 +86,18 @@ bb_image_add_with_libraries(BbImageBuilder *builder, const gchar *host_path,
 {
     if (!bb_image_add_host_file(builder, host_path, image_path, error))
         return FALSE;
-    g_autoptr(GPtrArray) libraries = bb_docker_shared_libraries(host_path, error);
+    g_autofree gchar *interpreter = NULL;
+    g_autoptr(GPtrArray) libraries = bb_docker_shared_libraries(host_path, &interpreter, error);
     if (libraries == NULL)
+        return FALSE;
+    /* The interpreter must sit at the path the program names (PT_INTERP). */
+    if (interpreter != NULL && !bb_image_add_host_file(builder, interpreter, interpreter, error))
         return FALSE;
     for (guint i = 0; i < libraries->len; i++) {
         const gchar *library = g_ptr_array_index(libraries, i);
-        if (!bb_image_add_host_file(builder, library, library, error))
+        g_autofree gchar *name = g_path_get_basename(library);
+        g_autofree gchar *library_path = g_build_filename(BB_DOCKER_IMAGE_LIBDIR, name, NULL);
+        if (!bb_image_add_host_file(builder, library, library_path, error))
             return FALSE;
     }
     return TRUE;
@@ -159,20 +175,28 @@ bb_image_add_skeleton(BbImageBuilder *builder, const BbDockerImageRecipe *recipe
     return TRUE;
 }
 
+static gchar *
+bb_image_program_path(const gchar *host_path)
+{
+    g_autofree gchar *name = g_path_get_basename(host_path);
+    return g_build_filename(BB_DOCKER_IMAGE_BINDIR, name, NULL);
+}
+
 static GPtrArray *
 bb_image_changes(const BbDockerImageRecipe *recipe)
 {
     GPtrArray *changes = g_ptr_array_new_with_free_func(g_free);
-    if (recipe->entrypoint != NULL) {
+    if (recipe->programs != NULL && recipe->programs[0] != NULL) {
+        g_autofree gchar *program = bb_image_program_path(recipe->programs[0]);
         g_autoptr(JsonArray) array = json_array_new();
-        for (const gchar *const *arg = recipe->entrypoint; *arg != NULL; arg++)
-            json_array_add_string_element(array, *arg);
+        json_array_add_string_element(array, program);
         g_autoptr(JsonNode) node = json_node_init_array(json_node_alloc(), array);
         g_autofree gchar *json = json_to_string(node, FALSE);
         g_ptr_array_add(changes, g_strdup_printf("ENTRYPOINT %s", json));
     }
     for (const gchar *const *env = recipe->env; env != NULL && *env != NULL; env++)
         g_ptr_array_add(changes, g_strdup_printf("ENV %s", *env));
+    g_ptr_array_add(changes, g_strdup("ENV LD_LIBRARY_PATH=" BB_DOCKER_IMAGE_LIBDIR));
     g_ptr_array_add(changes, g_strdup_printf("USER %u:%u", recipe->uid, recipe->uid));
     g_ptr_array_add(changes, g_strdup("WORKDIR /tmp"));
     g_ptr_array_add(changes, NULL);
@@ -188,9 +212,11 @@ bb_docker_image_assemble(BbDockerClient *client, const BbDockerImageRecipe *reci
     if (!bb_image_add_skeleton(&builder, recipe, error))
         return NULL;
     for (const gchar *const *program = recipe->programs; program != NULL && *program != NULL;
-         program++)
-        if (!bb_image_add_with_libraries(&builder, *program, *program, error))
+         program++) {
+        g_autofree gchar *image_path = bb_image_program_path(*program);
+        if (!bb_image_add_with_libraries(&builder, *program, image_path, error))
             return NULL;
+    }
     for (const gchar *const *tree = recipe->trees;
          tree != NULL && tree[0] != NULL && tree[1] != NULL; tree += 2)
         if (!bb_image_add_tree(&builder, tree[0], tree[1], error))
