@@ -7,11 +7,14 @@
  *              Engine API, default bridge, no hardening (the strict peer)
  *  cli peer    `docker run -d` of each image (what a user would type)
  *
- * Needs BB_TEST_FIXTURE and BB_TEST_MAKE_BASE_IMAGE like tests/docker. */
+ * Needs BB_TEST_FIXTURE and BB_TEST_MAKE_BASE_IMAGE like tests/docker; the
+ * sidecar is BOT_BOTTLE_SIDECAR (with BOT_BOTTLE_SIDECAR_PLUGINS) when set,
+ * else the test stand-in. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include "bb-docker-api.h"
+#include "bb-docker-backend.h"
 #include "bb-docker-bottle.h"
 #include "bb-docker-image.h"
 
@@ -147,18 +150,15 @@ main(int argc, char **argv)
         g_error("%s", error->message);
     agent_image = make_base_image();
     fixture_path = g_strdup(g_getenv("BB_TEST_FIXTURE"));
+    /* The real sidecar when built (BOT_BOTTLE_SIDECAR), else the stand-in. */
     const gchar *sidecar_program = g_getenv("BOT_BOTTLE_SIDECAR");
     const gchar *program = sidecar_program != NULL ? sidecar_program : fixture_path;
-    const gchar *programs[] = {program, NULL};
-    const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
-    BbDockerImageRecipe recipe = {.repository = "bot-bottle-bench-sidecar",
-                                  .programs = programs,
-                                  .uid = 65532,
-                                  .user_name = "bbsidecar",
-                                  .dirs = dirs};
-    sidecar_image = bb_docker_image_assemble(client, &recipe, &error);
+    g_autoptr(BbDockerBackend) backend = bb_docker_backend_new();
+    sidecar_image = bb_docker_backend_assemble_sidecar(
+        backend, program, g_getenv("BOT_BOTTLE_SIDECAR_PLUGINS"), &error);
     if (sidecar_image == NULL)
         g_error("%s", error->message);
+    printf("sidecar: %s (%s)\n", program, sidecar_image);
 
     /* One unmeasured round of each warms the engine's caches. */
     time_bottle();
