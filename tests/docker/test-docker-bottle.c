@@ -326,6 +326,21 @@ test_cleanup_after_sigkill(void)
     g_assert_cmpuint(count_labelled("containers", slug), ==, 2);
 
     g_autoptr(BbDockerBackend) backend = bb_docker_backend_new();
+    /* `list` shows it as orphaned, our own live bottle as running. */
+    g_autoptr(GPtrArray) infos = bb_backend_list(BB_BACKEND(backend), &error);
+    g_assert_no_error(error);
+    guint seen = 0;
+    for (guint i = 0; i < infos->len; i++) {
+        BbBottleInfo *info = g_ptr_array_index(infos, i);
+        if (g_str_equal(info->slug, slug)) {
+            g_assert_cmpstr(info->state, ==, "orphaned");
+            seen++;
+        } else if (g_str_equal(info->slug, bottle->slug)) {
+            g_assert_cmpstr(info->state, ==, "running");
+            seen++;
+        }
+    }
+    g_assert_cmpuint(seen, ==, 2);
     g_assert_true(bb_backend_cleanup(BB_BACKEND(backend), NULL, &error));
     g_assert_no_error(error);
     g_assert_cmpuint(count_labelled("containers", slug), ==, 0);

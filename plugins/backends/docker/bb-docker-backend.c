@@ -362,7 +362,11 @@ bb_docker_bottle_info(JsonObject *container)
     info->agent =
         g_strdup(json_object_get_string_member_with_default(labels, BB_DOCKER_LABEL_AGENT, ""));
     info->backend = g_strdup("docker");
-    info->state = g_strdup(json_object_get_string_member_with_default(container, "State", ""));
+    /* A running bottle whose CLI is gone is what `cleanup` removes. */
+    const gchar *state = json_object_get_string_member_with_default(container, "State", "");
+    const gchar *owner =
+        json_object_get_string_member_with_default(labels, BB_DOCKER_LABEL_OWNER, NULL);
+    info->state = g_strdup(bb_docker_owner_alive(owner) ? state : "orphaned");
     info->image = g_strdup(json_object_get_string_member_with_default(container, "Image", ""));
     info->created = json_object_get_int_member_with_default(container, "Created", 0);
     return info;

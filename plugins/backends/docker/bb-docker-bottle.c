@@ -577,8 +577,8 @@ bb_docker_bottle_remove(BbDockerClient *client, const gchar *slug, GError **erro
     return TRUE;
 }
 
-static gboolean
-bb_owner_alive(const gchar *owner)
+gboolean
+bb_docker_owner_alive(const gchar *owner)
 {
     guint64 pid = 0;
     if (owner == NULL || !g_ascii_string_to_unsigned(owner, 10, 1, G_MAXINT, &pid, NULL))
@@ -592,7 +592,7 @@ bb_collect_orphans(JsonArray *objects, GHashTable *orphans)
     for (guint i = 0; i < json_array_get_length(objects); i++) {
         JsonObject *object = json_array_get_object_element(objects, i);
         const gchar *slug = bb_label_of(object, BB_DOCKER_LABEL_SLUG);
-        if (slug != NULL && !bb_owner_alive(bb_label_of(object, BB_DOCKER_LABEL_OWNER)))
+        if (slug != NULL && !bb_docker_owner_alive(bb_label_of(object, BB_DOCKER_LABEL_OWNER)))
             g_hash_table_add(orphans, g_strdup(slug));
     }
 }

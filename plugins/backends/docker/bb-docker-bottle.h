@@ -81,6 +81,8 @@ BbDockerBottle *bb_docker_bottle_launch(BbDockerClient *client, const BbDockerBo
 gboolean bb_docker_bottle_remove(BbDockerClient *client, const gchar *slug, GError **error);
 /* Removes bottles whose owner process is gone; @removed counts bottles. */
 gboolean bb_docker_bottle_cleanup_orphans(BbDockerClient *client, guint *removed, GError **error);
+/* Whether the process named by an owner-pid label still runs here. */
+gboolean bb_docker_owner_alive(const gchar *owner);
 /* The agent container id of @slug. */
 gchar *bb_docker_bottle_find_agent(BbDockerClient *client, const gchar *slug, GError **error);
 
