@@ -158,6 +158,74 @@ test_assemble_sidecar(void)
     g_assert_nonnull(strstr(error->message, "BOT_BOTTLE_SIDECAR"));
 }
 
+static void
+collect_progress(const gchar *step, gdouble fraction, gpointer user_data)
+{
+    g_ptr_array_add(user_data, g_strdup(step));
+}
+
+static gchar *
+write_dockerfile(const gchar *dir, const gchar *body)
+{
+    g_autofree gchar *text = g_strdup_printf("FROM %s\n%s\n", e2e->base_image, body);
+    gchar *path = g_build_filename(dir, "Dockerfile", NULL);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(g_file_set_contents(path, text, -1, &error));
+    return path;
+}
+
+static void
+test_build_agent_image(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BbDockerBackend) docker = bb_docker_backend_new();
+    g_autofree gchar *dir = g_dir_make_tmp("bb-build-XXXXXX", &error);
+    g_autofree gchar *marker = bb_e2e_marker("built");
+    g_autofree gchar *run = g_strdup_printf("RUN echo %s > /etc/bb-built", marker);
+    g_autofree gchar *dockerfile = write_dockerfile(dir, run);
+    g_autoptr(GPtrArray) progress = g_ptr_array_new_with_free_func(g_free);
+    g_autofree gchar *ref = bb_docker_backend_build_agent_image(
+        docker, dockerfile, collect_progress, progress, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_true(g_str_has_prefix(ref, "bot-bottle-agent:"));
+    /* Visible progress: the build's own steps came through. */
+    gboolean saw_step = FALSE;
+    for (guint i = 0; i < progress->len; i++)
+        saw_step |= strstr(g_ptr_array_index(progress, i), "RUN echo") != NULL;
+    g_assert_true(saw_step);
+
+    /* Cached by the hash of the context: no second build. */
+    g_autoptr(GPtrArray) again_progress = g_ptr_array_new_with_free_func(g_free);
+    g_autofree gchar *again = bb_docker_backend_build_agent_image(
+        docker, dockerfile, collect_progress, again_progress, NULL, &error);
+    g_assert_cmpstr(again, ==, ref);
+    g_assert_cmpuint(again_progress->len, ==, 0);
+
+    /* The image holds what the Dockerfile made. */
+    bb_docker_backend_set_sidecar_image(docker, e2e->fixture_image);
+    bb_docker_backend_set_agent_image(docker, ref);
+    g_autoptr(BbPlan) plan = make_plan("built");
+    BbLaunchOptions defaults = {0};
+    g_autofree gchar *slug = bb_backend_launch(BB_BACKEND(docker), plan, &defaults, NULL, &error);
+    g_assert_no_error(error);
+    g_autofree gchar *check = g_strdup_printf("grep -q %s /etc/bb-built", marker);
+    const gchar *argv[] = {"sh", "-c", check, NULL};
+    gint status = -1;
+    g_assert_true(bb_backend_exec(BB_BACKEND(docker), slug, argv, FALSE, &status, &error));
+    g_assert_cmpint(status, ==, 0);
+    g_assert_true(bb_backend_stop(BB_BACKEND(docker), slug, &error));
+    g_assert_true(bb_docker_image_remove(e2e->client, ref, &error));
+
+    /* A failing step is an error carrying the engine's words. */
+    g_autofree gchar *bad_dir = g_dir_make_tmp("bb-build-XXXXXX", &error);
+    g_autofree gchar *bad = write_dockerfile(bad_dir, "RUN exit 3");
+    g_autofree gchar *none =
+        bb_docker_backend_build_agent_image(docker, bad, NULL, NULL, NULL, &error);
+    g_assert_null(none);
+    g_assert_error(error, BB_ERROR, BB_ERROR_FAILED);
+    g_assert_nonnull(strstr(error->message, "exit 3"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -167,6 +235,7 @@ main(int argc, char **argv)
     g_assert_no_error(error);
     g_test_add_func("/docker/backend/lifecycle", test_lifecycle);
     g_test_add_func("/docker/backend/assemble-sidecar", test_assemble_sidecar);
+    g_test_add_func("/docker/backend/build-agent-image", test_build_agent_image);
     int result = g_test_run();
     bb_e2e_teardown(e2e);
     return result;
