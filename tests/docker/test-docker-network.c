@@ -97,6 +97,23 @@ test_public_resolvers(void)
     g_assert_null(strstr(out, "ANSWER"));
 }
 
+static void
+test_metadata_and_link_local(void)
+{
+    /* Cloud metadata and other link-local targets: no route, no answer. */
+    g_autofree gchar *out = NULL;
+    agent_sh(bottle,
+             "for a in 169.254.169.254 169.254.170.2 100.100.100.200; do "
+             "(curl -s --noproxy '*' --max-time 2 http://$a/ >/dev/null && echo REACHED $a) & "
+             "done; wait; true",
+             &out);
+    g_assert_null(strstr(out, "REACHED"));
+    g_autofree gchar *routes = NULL;
+    g_assert_cmpint(agent_sh(bottle, "ip -4 route show", &routes), ==, 0);
+    /* The only on-link network is the bottle's own /24. */
+    g_assert_nonnull(strstr(routes, "/24 dev eth0"));
+}
+
 /* A TCP listener on all host addresses, counting connections. */
 static gint host_hits;
 
@@ -262,6 +279,7 @@ main(int argc, char **argv)
     g_test_add_func("/docker/network/direct-udp-dns", test_direct_udp_dns);
     g_test_add_func("/docker/network/resolver-is-sidecar", test_resolver_is_sidecar);
     g_test_add_func("/docker/network/public-resolvers", test_public_resolvers);
+    g_test_add_func("/docker/network/metadata-and-link-local", test_metadata_and_link_local);
     g_test_add_func("/docker/network/host-via-gateway", test_host_via_gateway);
     g_test_add_func("/docker/network/no-route-table-escape", test_no_route_table_escape);
     g_test_add_func("/docker/network/runtime-socket-absent", test_runtime_socket_absent);
