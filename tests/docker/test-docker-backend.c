@@ -77,6 +77,18 @@ test_lifecycle(void)
     g_assert_true(bb_backend_exec(backend, slug, mark, FALSE, &status, &error));
     g_assert_cmpint(status, ==, 0);
 
+    /* The provisioning target writes as the agent's user. */
+    g_autoptr(BbAgentTarget) target = bb_backend_get_target(backend, slug, &error);
+    g_assert_no_error(error);
+    g_autoptr(GBytes) prompt = g_bytes_new_static("be careful\n", 11);
+    g_assert_true(bb_agent_target_write_file(target, "/home/agent/.bb/prompt.md", prompt, 0644,
+                                             FALSE, &error));
+    g_assert_no_error(error);
+    const gchar *owner[] = {"sh", "-c", "test \"$(stat -c %u /home/agent/.bb/prompt.md)\" = 1000",
+                            NULL};
+    g_assert_true(bb_backend_exec(backend, slug, owner, FALSE, &status, &error));
+    g_assert_cmpint(status, ==, 0);
+
     g_autofree gchar *image = bb_backend_commit(backend, slug, &error);
     g_assert_no_error(error);
     g_assert_true(g_str_has_prefix(image, "bot-bottle-committed:"));

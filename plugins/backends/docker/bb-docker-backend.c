@@ -7,6 +7,7 @@
 #include "bb-docker-bottle.h"
 #include "bb-docker-image.h"
 #include "bb-docker-tar.h"
+#include "bb-docker-target.h"
 #include "bb-error.h"
 
 #define BB_SIDECAR_PLUGIN_DIR "/usr/lib/bot-bottle/plugins"
@@ -431,6 +432,24 @@ bb_docker_backend_commit(BbBackend *backend, const gchar *slug, GError **error)
     return g_strdup_printf("bot-bottle-committed:%s", tag);
 }
 
+static BbAgentTarget *
+bb_docker_backend_get_target(BbBackend *backend, const gchar *slug, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return NULL;
+    g_autofree gchar *agent = bb_docker_bottle_find_agent(self->client, slug, error);
+    if (agent == NULL)
+        return NULL;
+    g_autoptr(JsonObject) info = bb_docker_container_inspect(self->client, agent, error);
+    if (info == NULL)
+        return NULL;
+    /* Files the provider writes for the agent belong to the agent's user. */
+    JsonObject *config = json_object_get_object_member(info, "Config");
+    const gchar *user = json_object_get_string_member_with_default(config, "User", "1000:1000");
+    return BB_AGENT_TARGET(bb_docker_target_new(self->client, agent, user));
+}
+
 static void
 bb_docker_backend_iface_init(BbBackendInterface *iface)
 {
@@ -442,4 +461,5 @@ bb_docker_backend_iface_init(BbBackendInterface *iface)
     iface->stop = bb_docker_backend_stop;
     iface->cleanup = bb_docker_backend_cleanup;
     iface->commit = bb_docker_backend_commit;
+    iface->get_target = bb_docker_backend_get_target;
 }
