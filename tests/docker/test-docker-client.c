@@ -4,8 +4,10 @@
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
 #include <string.h>
+#include <unistd.h>
 #include "bb-docker-api.h"
 #include "bb-docker-backend.h"
+#include "bb-docker-bottle.h"
 #include "bb-docker-image.h"
 #include "bb-docker-subnet.h"
 #include "bb-docker-tar.h"
@@ -259,6 +261,19 @@ test_subnets(void)
     g_assert_cmpstr(address, ==, "172.29.77.2");
 }
 
+static void
+test_owner_alive(void)
+{
+    g_autofree gchar *self = g_strdup_printf("%d", (int)getpid());
+    g_assert_true(bb_docker_owner_alive(self, NULL));
+    /* Same PID, another start time: a reused PID, the owner is gone. */
+    g_assert_false(bb_docker_owner_alive(self, "0"));
+    g_assert_false(bb_docker_owner_alive("not-a-pid", NULL));
+    g_assert_false(bb_docker_owner_alive(NULL, NULL));
+    /* A PID beyond pid_max exists nowhere. */
+    g_assert_false(bb_docker_owner_alive("2147483646", NULL));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -271,5 +286,6 @@ main(int argc, char **argv)
     g_test_add_func("/docker/tar/roundtrip", test_tar_roundtrip);
     g_test_add_func("/docker/image/shared-libraries", test_shared_libraries);
     g_test_add_func("/docker/subnet/pick", test_subnets);
+    g_test_add_func("/docker/cleanup/owner-alive", test_owner_alive);
     return g_test_run();
 }

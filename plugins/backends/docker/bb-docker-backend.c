@@ -367,7 +367,9 @@ bb_docker_bottle_info(JsonObject *container)
     const gchar *state = json_object_get_string_member_with_default(container, "State", "");
     const gchar *owner =
         json_object_get_string_member_with_default(labels, BB_DOCKER_LABEL_OWNER, NULL);
-    info->state = g_strdup(bb_docker_owner_alive(owner) ? state : "orphaned");
+    const gchar *start =
+        json_object_get_string_member_with_default(labels, BB_DOCKER_LABEL_OWNER_START, NULL);
+    info->state = g_strdup(bb_docker_owner_alive(owner, start) ? state : "orphaned");
     info->image = g_strdup(json_object_get_string_member_with_default(container, "Image", ""));
     info->created = json_object_get_int_member_with_default(container, "Created", 0);
     return info;

@@ -80,20 +80,51 @@ bb_hardened_host_config(const gchar *network_mode, gint64 pids_limit, gint64 mem
     return host;
 }
 
+/* The start time of process @pid (clock ticks since boot), which tells a
+ * live owner from a later process that reused its PID. */
+static gchar *
+bb_process_start(gint pid)
+{
+    g_autofree gchar *path = g_strdup_printf("/proc/%d/stat", pid);
+    g_autofree gchar *stat = NULL;
+    if (!g_file_get_contents(path, &stat, NULL, NULL))
+        return NULL;
+    const gchar *after_name = strrchr(stat, ')');
+    if (after_name == NULL)
+        return NULL;
+    g_auto(GStrv) fields = g_strsplit(after_name + 2, " ", 0);
+    /* Field 22 of stat; after the name, counting starts at field 3. */
+    return g_strv_length(fields) > 19 ? g_strdup(fields[19]) : NULL;
+}
+
+static GStrv
+bb_label_list(const gchar *slug, const gchar *role, const gchar *agent)
+{
+    g_autoptr(GStrvBuilder) labels = g_strv_builder_new();
+    g_autofree gchar *owner = g_strdup_printf("%d", (int)getpid());
+    g_autofree gchar *start = bb_process_start(getpid());
+    const gchar *fixed[] = {BB_DOCKER_LABEL_SLUG,
+                            slug,
+                            BB_DOCKER_LABEL_ROLE,
+                            role,
+                            BB_DOCKER_LABEL_OWNER,
+                            owner,
+                            BB_DOCKER_LABEL_AGENT,
+                            agent,
+                            NULL};
+    g_strv_builder_addv(labels, fixed);
+    if (start != NULL) {
+        g_strv_builder_add(labels, BB_DOCKER_LABEL_OWNER_START);
+        g_strv_builder_add(labels, start);
+    }
+    return g_strv_builder_end(labels);
+}
+
 static JsonObject *
 bb_labels(const gchar *slug, const gchar *role, const gchar *agent)
 {
-    g_autofree gchar *owner = g_strdup_printf("%d", (int)getpid());
-    const gchar *labels[] = {BB_DOCKER_LABEL_SLUG,
-                             slug,
-                             BB_DOCKER_LABEL_ROLE,
-                             role,
-                             BB_DOCKER_LABEL_OWNER,
-                             owner,
-                             BB_DOCKER_LABEL_AGENT,
-                             agent,
-                             NULL};
-    g_autoptr(JsonNode) node = bb_docker_labels_node(labels);
+    g_auto(GStrv) labels = bb_label_list(slug, role, agent);
+    g_autoptr(JsonNode) node = bb_docker_labels_node((const gchar *const *)labels);
     return json_object_ref(json_node_get_object(node));
 }
 
@@ -101,19 +132,10 @@ static gboolean
 bb_create_network(BbDockerClient *client, const BbDockerBottle *bottle, const gchar *name,
                   gboolean internal, const gchar *subnet, const gchar *agent, GError **error)
 {
-    g_autofree gchar *owner = g_strdup_printf("%d", (int)getpid());
-    const gchar *labels[] = {BB_DOCKER_LABEL_SLUG,
-                             bottle->slug,
-                             BB_DOCKER_LABEL_ROLE,
-                             "network",
-                             BB_DOCKER_LABEL_OWNER,
-                             owner,
-                             BB_DOCKER_LABEL_AGENT,
-                             agent,
-                             NULL};
+    g_auto(GStrv) labels = bb_label_list(bottle->slug, "network", agent);
     /* The internal bridge gets no host address (inhibit_ipv4): see the header. */
-    g_autofree gchar *id =
-        bb_docker_network_create(client, name, internal, internal, subnet, labels, error);
+    g_autofree gchar *id = bb_docker_network_create(client, name, internal, internal, subnet,
+                                                    (const gchar *const *)labels, error);
     return id != NULL;
 }
 
@@ -578,12 +600,17 @@ bb_docker_bottle_remove(BbDockerClient *client, const gchar *slug, GError **erro
 }
 
 gboolean
-bb_docker_owner_alive(const gchar *owner)
+bb_docker_owner_alive(const gchar *owner, const gchar *start)
 {
     guint64 pid = 0;
     if (owner == NULL || !g_ascii_string_to_unsigned(owner, 10, 1, G_MAXINT, &pid, NULL))
         return FALSE;
-    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
+        return FALSE;
+    if (start == NULL)
+        return TRUE;
+    g_autofree gchar *current = bb_process_start((gint)pid);
+    return g_strcmp0(current, start) == 0;
 }
 
 static void
@@ -592,7 +619,9 @@ bb_collect_orphans(JsonArray *objects, GHashTable *orphans)
     for (guint i = 0; i < json_array_get_length(objects); i++) {
         JsonObject *object = json_array_get_object_element(objects, i);
         const gchar *slug = bb_label_of(object, BB_DOCKER_LABEL_SLUG);
-        if (slug != NULL && !bb_docker_owner_alive(bb_label_of(object, BB_DOCKER_LABEL_OWNER)))
+        if (slug != NULL &&
+            !bb_docker_owner_alive(bb_label_of(object, BB_DOCKER_LABEL_OWNER),
+                                   bb_label_of(object, BB_DOCKER_LABEL_OWNER_START)))
             g_hash_table_add(orphans, g_strdup(slug));
     }
 }

@@ -32,6 +32,7 @@ G_BEGIN_DECLS
 #define BB_DOCKER_LABEL_SLUG "bot-bottle.slug"
 #define BB_DOCKER_LABEL_ROLE "bot-bottle.role"
 #define BB_DOCKER_LABEL_OWNER "bot-bottle.owner-pid"
+#define BB_DOCKER_LABEL_OWNER_START "bot-bottle.owner-start"
 #define BB_DOCKER_LABEL_AGENT "bot-bottle.agent"
 #define BB_DOCKER_PROXY_PORT 9099
 /* Where the agent finds the bottle CA (also appended to the system store). */
@@ -81,8 +82,9 @@ BbDockerBottle *bb_docker_bottle_launch(BbDockerClient *client, const BbDockerBo
 gboolean bb_docker_bottle_remove(BbDockerClient *client, const gchar *slug, GError **error);
 /* Removes bottles whose owner process is gone; @removed counts bottles. */
 gboolean bb_docker_bottle_cleanup_orphans(BbDockerClient *client, guint *removed, GError **error);
-/* Whether the process named by an owner-pid label still runs here. */
-gboolean bb_docker_owner_alive(const gchar *owner);
+/* Whether the process named by the owner-pid label still runs here (and,
+ * given its owner-start label, is the same process, not a PID reuse). */
+gboolean bb_docker_owner_alive(const gchar *owner, const gchar *start);
 /* The agent container id of @slug. */
 gchar *bb_docker_bottle_find_agent(BbDockerClient *client, const gchar *slug, GError **error);
 
