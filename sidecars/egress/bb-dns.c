@@ -81,7 +81,8 @@ reply(const guint8 *query, gsize question_end, guint8 rcode, const guint8 *answe
     put16(out + 6, ans_len > 0 ? 1 : 0);
     put16(out + 8, 0);
     put16(out + 10, 0);
-    memcpy(out + n, answer, ans_len);
+    if (ans_len > 0)
+        memcpy(out + n, answer, ans_len);
     return (gssize)(n + ans_len);
 }
 

@@ -345,6 +345,7 @@ enum {
     S_DATA_CR,
     S_DATA_LF,
     S_TRAILER_START,
+    S_TRAILER_NAME,
     S_TRAILER_LINE,
     S_TRAILER_LF,
     S_FINAL_LF,
@@ -431,7 +432,15 @@ chunk_step(BbChunkDecoder *d, gchar c, const gchar **reason)
             *reason = "malformed trailer";
             return FALSE;
         }
-        d->state = S_TRAILER_LINE;
+        d->state = S_TRAILER_NAME;
+        break;
+    case S_TRAILER_NAME:
+        if (c == ':')
+            d->state = S_TRAILER_LINE;
+        else if (!is_tchar((guchar)c)) {
+            *reason = "malformed trailer";
+            return FALSE;
+        }
         break;
     case S_TRAILER_LINE:
         if (c == '\r')
