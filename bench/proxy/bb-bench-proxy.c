@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/x509v3.h>
+
 #include "bb-egress-ca.h"
 
 #define TOKEN "bench-secret-token-0123456789"
@@ -553,10 +555,42 @@ measure(Proxy *p, const Stub *stub, Series *m, gdouble direct_p50, gdouble direc
                    ka.errors + lat.errors + nc.errors);
 }
 
+/* The straightforward OpenSSL 3.0 way, as the peer: a fresh provider
+ * key per leaf, extensions from config strings, X509_sign(). */
+static X509 *
+naive_mint(BbEgressCa *ca, EVP_PKEY *ca_key, const gchar *host)
+{
+    g_autofree gchar *san = g_strconcat("DNS:", host, NULL);
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *cert = X509_new();
+    X509 *issuer = bb_egress_ca_get_cert(ca);
+    X509V3_CTX v3;
+    const gchar *exts[][2] = {{"subjectAltName", san},
+                              {"extendedKeyUsage", "serverAuth"},
+                              {"authorityKeyIdentifier", "keyid:always"}};
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), g_random_int());
+    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
+    X509_set_pubkey(cert, key);
+    X509_NAME_add_entry_by_txt(X509_get_subject_name(cert), "CN", MBSTRING_UTF8,
+                               (const guchar *)host, -1, -1, 0);
+    X509_set_issuer_name(cert, X509_get_subject_name(issuer));
+    X509V3_set_ctx(&v3, issuer, cert, NULL, NULL, 0);
+    for (guint i = 0; i < G_N_ELEMENTS(exts); i++) {
+        X509_EXTENSION *ext = X509V3_EXT_conf(NULL, &v3, exts[i][0], exts[i][1]);
+        X509_add_ext(cert, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    X509_sign(cert, ca_key, EVP_sha256());
+    EVP_PKEY_free(key);
+    return cert;
+}
+
 static void
 bench_mint(void)
 {
     g_autoptr(BbEgressCa) ca = bb_egress_ca_new("mint bench", NULL);
+    EVP_PKEY *naive_ca_key = EVP_EC_gen("P-256");
     const guint n = 2000;
     gint64 t0 = now_ns();
     gdouble ours, naive;
@@ -565,17 +599,15 @@ bench_mint(void)
         X509_free(bb_egress_ca_mint_leaf(ca, host, NULL));
     }
     ours = (gdouble)(now_ns() - t0) / n / 1000.0;
-    /* The straightforward way: a fresh key per leaf. */
     t0 = now_ns();
     for (guint i = 0; i < n / 4; i++) {
         g_autofree gchar *host = g_strdup_printf("naive%u.example.com", i);
-        EVP_PKEY *key = EVP_EC_gen("P-256");
-        X509_free(bb_egress_ca_mint_leaf(ca, host, NULL));
-        EVP_PKEY_free(key);
+        X509_free(naive_mint(ca, naive_ca_key, host));
     }
     naive = (gdouble)(now_ns() - t0) / (n / 4) / 1000.0;
-    g_print("%-38s %10.1f              %10.1f              %7.1fx\n", "leaf mint, cache miss (us)",
-            ours, naive, naive / ours);
+    EVP_PKEY_free(naive_ca_key);
+    g_print("%-38s %10.1f              %10.1f              %7.1fx\n",
+            "leaf mint, cache miss (us; peer=naive)", ours, naive, naive / ours);
 }
 
 gint
@@ -590,6 +622,10 @@ main(gint argc, gchar **argv)
     LoadResult direct;
     cpu_set_t set;
 
+    if (g_getenv("BENCH_MINT_ONLY") != NULL) {
+        bench_mint();
+        return 0;
+    }
     if (argc < 2) {
         g_printerr("usage: %s SIDECAR [MITMDUMP]\n", argv[0]);
         return 2;
