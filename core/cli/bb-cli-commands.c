@@ -8,6 +8,7 @@ static const BbCommand commands[] = {
     {"info", "show an agent's resolved plan", bb_cmd_info},
     {"list", "list agents and bottles and where each came from", bb_cmd_list},
     {"plugins", "list loaded plugins and any that failed", bb_cmd_plugins},
+    {"proxy", "serve an agent's egress policy as a local HTTP(S) proxy", bb_cmd_proxy},
 };
 
 const BbCommand *

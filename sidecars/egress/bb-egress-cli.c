@@ -13,7 +13,7 @@ bb_egress_cli_run(BbPlan *plan, BbRegistry *registry, gint argc, gchar **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(GHashTable) secrets = NULL;
     g_autoptr(GOptionContext) ctx = g_option_context_new("- serve a bottle's egress policy");
-    GPtrArray *routes = bb_plan_get_routes(plan);
+    GPtrArray *routes;
     const GOptionEntry entries[] = {
         {"listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on", "ADDR:PORT"},
         {"ca-cert", 0, 0, G_OPTION_ARG_FILENAME, &ca_cert, "Write the bottle CA certificate here",
@@ -31,10 +31,22 @@ bb_egress_cli_run(BbPlan *plan, BbRegistry *registry, gint argc, gchar **argv)
     BbEgressRunOptions options = {0};
 
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(
+        ctx, "Serves the plan's routes as an HTTP proxy: point curl at it with\n"
+             "  curl --proxy http://ADDR:PORT --cacert CA.pem https://HOST/PATH\n"
+             "Route secrets are read from the host environment variables the routes name.\n"
+             "SIGINT/SIGTERM stop it.");
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         g_printerr("error: %s\nRun 'bot-bottle proxy --help' for usage.\n", error->message);
         return 2;
     }
+    if (plan == NULL)
+        return 2;
+    if (argc > 1) {
+        g_printerr("error: unexpected argument '%s'\n", argv[1]);
+        return 2;
+    }
+    routes = bb_plan_get_routes(plan);
     if (listen == NULL) {
         g_printerr("error: --listen ADDR:PORT is required (e.g. --listen 127.0.0.1:8080)\n");
         return 2;

@@ -7,9 +7,10 @@
 
 G_BEGIN_DECLS
 
-/* @argv[0] is the command name; the remaining options are parsed here
- * (the caller already resolved @plan from the bottle argument). Returns
- * a process exit code (0 ok, 1 failure, 2 usage). */
+/* @argv[0] is the program name for messages; the options after it are
+ * parsed here (the caller already resolved @plan from the name argument;
+ * with @plan NULL only --help is useful). Returns a process exit code
+ * (0 ok, 1 failure, 2 usage). */
 gint bb_egress_cli_run(BbPlan *plan, BbRegistry *registry, gint argc, gchar **argv);
 
 G_END_DECLS
