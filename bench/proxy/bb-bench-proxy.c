@@ -533,7 +533,7 @@ add(Series *s, gdouble v)
     s->v[s->n++] = v;
 }
 
-enum { M_KA_RPS, M_KA_RPCPU, M_LAT50, M_LAT99, M_NEWCONN, M_RSS, N_METRICS };
+enum { M_KA_RPS, M_KA_RPCPU, M_LAT50, M_LAT99, M_NEWCONN, M_NEWCONN_CPU, M_RSS, N_METRICS };
 
 static void
 measure(Proxy *p, const Stub *stub, Series *m, gdouble direct_p50, gdouble direct_p99)
@@ -543,12 +543,13 @@ measure(Proxy *p, const Stub *stub, Series *m, gdouble direct_p50, gdouble direc
     run_load(p->port, stub->port, p->ctx, 1, FALSE, FALSE, 0);
     ka = run_load(p->port, stub->port, p->ctx, 8, FALSE, FALSE, p->pid);
     lat = run_load(p->port, stub->port, p->ctx, 1, FALSE, TRUE, 0);
-    nc = run_load(p->port, stub->port, p->ctx, 4, TRUE, FALSE, 0);
+    nc = run_load(p->port, stub->port, p->ctx, 4, TRUE, FALSE, p->pid);
     add(&m[M_KA_RPS], ka.per_second);
     add(&m[M_KA_RPCPU], ka.cpu_s > 0 ? ka.per_second * duration_s / ka.cpu_s : 0);
     add(&m[M_LAT50], MAX(lat.p50_us - direct_p50, 0));
     add(&m[M_LAT99], MAX(lat.p99_us - direct_p99, 0));
     add(&m[M_NEWCONN], nc.per_second);
+    add(&m[M_NEWCONN_CPU], nc.cpu_s > 0 ? nc.per_second * duration_s / nc.cpu_s : 0);
     add(&m[M_RSS], (gdouble)rss_kb(p->pid, "VmHWM:") / 1024.0);
     if (ka.errors + lat.errors + nc.errors > 0)
         g_printerr("%s: %" G_GUINT64_FORMAT " errors\n", p->name,
@@ -663,6 +664,7 @@ main(gint argc, gchar **argv)
     row("added latency p50, 1 conn (us)", &ours[M_LAT50], &peer[M_LAT50], FALSE);
     row("added latency p99, 1 conn (us)", &ours[M_LAT99], &peer[M_LAT99], FALSE);
     row("new bumped connections/s", &ours[M_NEWCONN], &peer[M_NEWCONN], TRUE);
+    row("new bumped conns per proxy CPU-second", &ours[M_NEWCONN_CPU], &peer[M_NEWCONN_CPU], TRUE);
     row("peak RSS (MiB)", &ours[M_RSS], &peer[M_RSS], FALSE);
     bench_mint();
     return 0;

@@ -197,6 +197,20 @@ build_response_head(Request *rq, const BbHttpHead *resp, gboolean close)
     return g_string_free(out, FALSE);
 }
 
+/* When body bytes are already buffered, the head goes out with the
+ * first of them in one write; otherwise it goes now, so a slow body (an
+ * event stream) never holds the head back. */
+static gboolean
+prefix_or_write(BbRelay *relay, BbConn *dst, const gchar *head_text, gsize buffered)
+{
+    if (buffered > 0 || relay->framing == BB_HTTP_BODY_NONE) {
+        relay->prefix = head_text;
+        relay->prefix_len = strlen(head_text);
+        return TRUE;
+    }
+    return bb_conn_write(dst, head_text, strlen(head_text));
+}
+
 /* Sends the head and body upstream and reads the response head. */
 static SendResult
 send_request(Session *s, Request *rq, BbConn *up, const gchar *head_text, gboolean reused,
@@ -213,12 +227,17 @@ send_request(Session *s, Request *rq, BbConn *up, const gchar *head_text, gboole
         .hook_ctx = ctx,
     };
 
-    if (!bb_conn_write(up, head_text, strlen(head_text))) {
+    if (!prefix_or_write(&relay, up, head_text, s->conn.len)) {
         *reason = "cannot write to upstream";
-        return reused && rq->head->framing == BB_HTTP_BODY_NONE ? SEND_STALE : SEND_FAILED;
+        return reused ? SEND_STALE : SEND_FAILED;
     }
     bb_conn_set_timeout(&s->conn, s->server->limits.io_timeout_ms);
     if (!bb_relay_body(&relay)) {
+        if (relay.dst_failed && relay.bytes == 0 && reused &&
+            rq->head->framing == BB_HTTP_BODY_NONE) {
+            *reason = "cannot write to upstream";
+            return SEND_STALE;
+        }
         *reason = relay.reason != NULL ? relay.reason : "request body relay failed";
         rq->audit.bytes_in = relay.bytes;
         if (relay.blocked)
@@ -267,7 +286,7 @@ relay_response(Session *s, Request *rq, BbConn *up, BbHttpHead *resp)
     head_text = build_response_head(rq, resp, close);
     bb_conn_consume(up, resp->head_len);
     rq->audit.status = resp->status;
-    if (!bb_conn_write(&s->conn, head_text, strlen(head_text))) {
+    if (!prefix_or_write(&relay, &s->conn, head_text, up->len)) {
         bb_egress_upstreams_discard(up);
         return STEP_CLOSE;
     }

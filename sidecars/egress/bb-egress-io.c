@@ -39,6 +39,9 @@ void
 bb_conn_set_timeout(BbConn *conn, guint timeout_ms)
 {
     struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+    if (conn->timeout_ms == timeout_ms)
+        return;
+    conn->timeout_ms = timeout_ms;
     setsockopt(conn->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(conn->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }

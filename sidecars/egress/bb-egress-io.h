@@ -18,6 +18,7 @@ typedef struct {
     gsize len;
     gsize cap;
     gboolean eof;
+    guint timeout_ms; /* what the socket is set to, to skip redundant syscalls */
 } BbConn;
 
 void bb_conn_init(BbConn *conn, gint fd);

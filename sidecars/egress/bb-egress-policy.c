@@ -3,6 +3,7 @@
 #include "bb-auth-scheme.h"
 #include "bb-egress-policy.h"
 #include "bb-error.h"
+#include "bb-host.h"
 
 struct _BbEgressPolicy {
     gint ref_count;
@@ -58,6 +59,24 @@ secret_free(gchar *secret)
     g_free(secret);
 }
 
+/* A plugin's header must be a token name and a value without CR, LF,
+ * NUL or other controls, or it could split the request we build. */
+static gboolean
+header_is_safe(const BbHeader *h)
+{
+    if (h->name == NULL || h->name[0] == '\0' || h->value == NULL)
+        return FALSE;
+    for (const gchar *p = h->name; *p != '\0'; p++) {
+        if (!g_ascii_isalnum(*p) && strchr("!#$%&'*+-.^_`|~", *p) == NULL)
+            return FALSE;
+    }
+    for (const guchar *p = (const guchar *)h->value; *p != '\0'; p++) {
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 render_credentials(BbEgressRouteEntry *entry, BbRegistry *registry, GHashTable *secrets,
                    GError **error)
@@ -98,6 +117,13 @@ render_credentials(BbEgressRouteEntry *entry, BbRegistry *registry, GHashTable *
     }
     for (guint i = 0; i < headers->len; i++) {
         const BbHeader *h = g_ptr_array_index(headers, i);
+        if (!header_is_safe(h)) {
+            /* Say which route, never the value. */
+            g_set_error(error, BB_ERROR, BB_ERROR_PLUGIN,
+                        "route %s: auth scheme '%s' built a header that cannot be sent safely",
+                        route->host, route->auth_scheme);
+            return FALSE;
+        }
         g_string_append_printf(rendered, "%s: %s\r\n", h->name, h->value);
         g_autofree gchar *lower = g_ascii_strdown(h->name, -1);
         g_strv_builder_add(names, lower);
@@ -122,6 +148,18 @@ bb_egress_policy_new(GPtrArray *routes, BbRegistry *registry, GHashTable *secret
     for (guint i = 0; routes != NULL && i < routes->len; i++) {
         BbRoute *route = g_ptr_array_index(routes, i);
         BbEgressRouteEntry *entry;
+        const gchar *reason = NULL;
+        g_autofree gchar *canonical =
+            route->host != NULL ? bb_host_canonicalize(route->host, strlen(route->host), &reason)
+                                : NULL;
+        if (g_strcmp0(canonical, route->host) != 0) {
+            g_set_error(error, BB_ERROR, BB_ERROR_INVALID_MANIFEST,
+                        "route host '%s' is not a canonical DNS name (%s); write it in lower "
+                        "case, without a trailing dot, IDNA-encoded",
+                        route->host != NULL ? route->host : "",
+                        reason != NULL ? reason : "differs");
+            return NULL;
+        }
         if (g_hash_table_contains(policy->by_host, route->host)) {
             g_set_error(error, BB_ERROR, BB_ERROR_INVALID_MANIFEST,
                         "two routes for %s; merge them into one", route->host);

@@ -121,6 +121,17 @@ emit(BbRelay *r, const gchar *data, gsize len, gboolean last, GString *out)
         wire = out->str + sizeof(size_line) - size_len;
         wire_len = out->len - (sizeof(size_line) - (gsize)size_len);
     }
+    if (r->prefix != NULL && (wire_len > 0 || last)) {
+        gboolean ok;
+        g_autoptr(GString) both = g_string_sized_new(r->prefix_len + wire_len);
+        g_string_append_len(both, r->prefix, (gssize)r->prefix_len);
+        g_string_append_len(both, wire, (gssize)wire_len);
+        r->prefix = NULL;
+        ok = bb_conn_write(r->dst, both->str, both->len);
+        if (!ok)
+            r->dst_failed = TRUE;
+        return ok;
+    }
     if (wire_len > 0 && !bb_conn_write(r->dst, wire, wire_len)) {
         r->dst_failed = TRUE;
         return FALSE;
@@ -214,6 +225,10 @@ bb_relay_body(BbRelay *r)
     g_autoptr(GString) out = g_string_sized_new(BB_IO_BUF_SIZE + 64);
     switch (r->framing) {
     case BB_HTTP_BODY_NONE:
+        if (r->prefix != NULL && !bb_conn_write(r->dst, r->prefix, r->prefix_len)) {
+            r->dst_failed = TRUE;
+            return FALSE;
+        }
         return TRUE;
     case BB_HTTP_BODY_LENGTH:
         return relay_length(r, out);

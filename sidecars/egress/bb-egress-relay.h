@@ -38,6 +38,10 @@ typedef struct {
     BbScrubber *scrubber; /* or NULL */
     BbBodyHook hook;      /* or NULL */
     gpointer hook_ctx;
+    /* Written together with the first body bytes (one write, one TLS
+     * record): the message head. */
+    const gchar *prefix;
+    gsize prefix_len;
     /* results */
     guint64 bytes;
     gboolean blocked;

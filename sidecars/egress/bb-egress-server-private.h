@@ -21,6 +21,7 @@ struct _BbEgressServer {
     gint listen_fd;
     guint16 port;
     GThread *accept_thread;
+    GThreadPool *sessions; /* reuses finished sessions' threads */
     gint stopping;
     gint active;
 };

@@ -251,8 +251,8 @@ typedef struct {
     gchar peer[64];
 } SessionStart;
 
-static gpointer
-session_thread(gpointer data)
+static void
+session_thread(gpointer data, gpointer unused)
 {
     SessionStart *start = data;
     bb_egress_session_run(start->server, start->fd, start->peer);
@@ -260,7 +260,6 @@ session_thread(gpointer data)
     g_atomic_int_add(&start->server->active, -1);
     bb_egress_server_unref(start->server);
     g_free(start);
-    return NULL;
 }
 
 static const gchar busy_response[] = "HTTP/1.1 503 Service Unavailable\r\n"
@@ -273,7 +272,6 @@ static void
 accept_one(BbEgressServer *self, gint fd, const struct sockaddr_storage *ss)
 {
     SessionStart *start;
-    GThread *thread;
     g_autoptr(GError) error = NULL;
 
     if ((guint)g_atomic_int_add(&self->active, 1) >= self->limits.max_connections) {
@@ -288,16 +286,13 @@ accept_one(BbEgressServer *self, gint fd, const struct sockaddr_storage *ss)
     start->server = bb_egress_server_ref(self);
     start->fd = fd;
     format_peer(ss, start->peer, sizeof(start->peer));
-    thread = g_thread_try_new("bb-egress-conn", session_thread, start, &error);
-    if (thread == NULL) {
+    if (!g_thread_pool_push(self->sessions, start, &error)) {
         g_warning("cannot start a connection thread: %s", error->message);
         close(fd);
         g_atomic_int_add(&self->active, -1);
         bb_egress_server_unref(self);
         g_free(start);
-        return;
     }
-    g_thread_unref(thread);
 }
 
 static gpointer
@@ -352,6 +347,14 @@ bb_egress_server_start(BbEgressServer *self, const gchar *listen_spec, GError **
     self->port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
                                                : ((struct sockaddr_in6 *)&ss)->sin6_port);
     self->listen_fd = fd;
+    /* One thread per connection for its lifetime; the pool only saves
+     * creating a thread for each new connection. */
+    self->sessions = g_thread_pool_new(session_thread, NULL, -1, FALSE, error);
+    if (self->sessions == NULL) {
+        close(fd);
+        return FALSE;
+    }
+    g_thread_pool_set_max_unused_threads(64);
     self->accept_thread = g_thread_new("bb-egress-accept", accept_thread, self);
     return TRUE;
 }
@@ -373,4 +376,7 @@ bb_egress_server_stop(BbEgressServer *self)
     self->accept_thread = NULL;
     close(self->listen_fd);
     self->listen_fd = -1;
+    /* Sessions hold their own server reference; let them finish alone. */
+    g_thread_pool_free(self->sessions, FALSE, FALSE);
+    self->sessions = NULL;
 }

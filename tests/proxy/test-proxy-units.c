@@ -16,6 +16,7 @@
 #include "bb-host.h"
 #include "bb-http-parser.h"
 #include "bb-route-json.h"
+#include "bb-test-auth.h"
 
 static void
 test_host_canonical(void)
@@ -343,6 +344,60 @@ test_route_json_roundtrip(void)
     g_assert_error(error, BB_ERROR, BB_ERROR_INVALID_MANIFEST);
 }
 
+static BbEgressPolicy *
+policy_from(const gchar *json, GHashTable *secrets, GError **error)
+{
+    g_autoptr(BbRegistry) reg = bb_test_auth_registry_new();
+    g_autoptr(GPtrArray) routes = bb_routes_from_json_string(json, -1, NULL);
+    g_assert_nonnull(routes);
+    return bb_egress_policy_new(routes, reg, secrets, error);
+}
+
+static void
+test_policy_load(void)
+{
+    g_autoptr(GHashTable) secrets = g_hash_table_new(g_str_hash, g_str_equal);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BbEgressPolicy) ok = NULL;
+    const BbEgressRouteEntry *entry;
+    g_hash_table_insert(secrets, (gpointer) "TOK", (gpointer) "abc123");
+    ok = policy_from("{\"routes\":[{\"host\":\"a.test\",\"auth_scheme\":\"bearer\","
+                     "\"token_ref\":\"TOK\"}]}",
+                     secrets, &error);
+    g_assert_no_error(error);
+    entry = bb_egress_policy_lookup(ok, "a.test");
+    g_assert_cmpstr(entry->inject, ==, "Authorization: Bearer abc123\r\n");
+    g_assert_cmpstr(entry->inject_names[0], ==, "authorization");
+    g_assert_null(bb_egress_policy_lookup(ok, "b.test"));
+
+    g_assert_null(policy_from("{\"routes\":[{\"host\":\"A.test.\"}]}", secrets, &error));
+    g_assert_error(error, BB_ERROR, BB_ERROR_INVALID_MANIFEST);
+    g_clear_error(&error);
+    g_assert_null(policy_from("{\"routes\":[{\"host\":\"127.0.0.1\"}]}", secrets, &error));
+    g_assert_error(error, BB_ERROR, BB_ERROR_INVALID_MANIFEST);
+    g_clear_error(&error);
+    g_assert_null(
+        policy_from("{\"routes\":[{\"host\":\"a.test\"},{\"host\":\"a.test\"}]}", secrets, &error));
+    g_assert_error(error, BB_ERROR, BB_ERROR_INVALID_MANIFEST);
+    g_clear_error(&error);
+    g_assert_null(policy_from("{\"routes\":[{\"host\":\"a.test\",\"auth_scheme\":\"Bearer\","
+                              "\"token_ref\":\"MISSING\"}]}",
+                              secrets, &error));
+    g_assert_error(error, BB_ERROR, BB_ERROR_SECRET);
+    g_clear_error(&error);
+    g_hash_table_insert(secrets, (gpointer) "BAD", (gpointer) "abc\r\nX-Evil: 1");
+    g_assert_null(policy_from("{\"routes\":[{\"host\":\"a.test\",\"auth_scheme\":\"Bearer\","
+                              "\"token_ref\":\"BAD\"}]}",
+                              secrets, &error));
+    g_assert_nonnull(error);
+    g_assert_null(strstr(error->message, "X-Evil"));
+    g_clear_error(&error);
+    g_assert_null(policy_from("{\"routes\":[{\"host\":\"a.test\",\"auth_scheme\":\"Nope\","
+                              "\"token_ref\":\"TOK\"}]}",
+                              secrets, &error));
+    g_assert_nonnull(error);
+}
+
 static gboolean
 allow_api(gpointer data, const gchar *host)
 {
@@ -469,6 +524,7 @@ main(gint argc, gchar **argv)
     g_test_add_func("/proxy/scrub/stream", test_scrubber);
     g_test_add_func("/proxy/ca/mint", test_ca_mint);
     g_test_add_func("/proxy/routes/json", test_route_json_roundtrip);
+    g_test_add_func("/proxy/policy/load", test_policy_load);
     g_test_add_func("/proxy/dns/answer", test_dns_answer);
     g_test_add_func("/proxy/dns/server", test_dns_server);
     return g_test_run();
