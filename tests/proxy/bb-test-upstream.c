@@ -225,6 +225,10 @@ respond(FixConn *c, BbTestRequest *r)
         g_mutex_unlock(&up->lock);
         send_chunk(c, "data: two\n\n");
         fc_write_str(c, "0\r\n\r\n");
+    } else if (strstr(r->target, "/bad-response") != NULL) {
+        fc_write_str(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "5\r\nhello\r\n0\r\n\r\n");
+        return FALSE;
     } else if (strstr(r->target, "/close") != NULL) {
         fc_write_str(c, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil-close body\n");
         return FALSE;

@@ -92,6 +92,8 @@ make_policy(gboolean with_extra)
     return policy;
 }
 
+static const BbEgressScanner test_scanner;
+
 static void
 setup_fixture(void)
 {
@@ -148,6 +150,7 @@ setup_fixture(void)
     g_assert_true(bb_egress_server_start(F.server, "127.0.0.1:0", &error));
     g_assert_no_error(error);
     F.port = bb_egress_server_get_port(F.server);
+    bb_egress_server_set_scanner(F.server, &test_scanner);
 }
 
 static void
@@ -600,8 +603,10 @@ test_matches(void)
             g_error("%s %s answered %u, expected %u", cases[i].method, cases[i].path, r->status,
                     cases[i].status);
         g_assert_cmpuint(bb_test_upstream_count(F.https), ==, cases[i].status == 200 ? 1 : 0);
-        if (cases[i].status == 403)
+        if (cases[i].status == 403) {
             g_assert_nonnull(strstr((const gchar *)r->body->data, cases[i].path));
+            g_assert_cmpuint(F.lookups->len, ==, 0); /* refused before any lookup */
+        }
     }
 }
 
@@ -672,6 +677,20 @@ test_git(void)
                     r->status);
         g_assert_cmpuint(bb_test_upstream_count(F.https), ==, cases[i].status == 200 ? 1 : 0);
     }
+}
+
+static void
+test_bad_upstream_response(void)
+{
+    /* Smuggling in the other direction: an ambiguous response is never
+     * passed on to the agent. */
+    g_autofree gchar *raw = req("GET", "open.test", "/bad-response", NULL);
+    g_autoptr(BbTestResponse) r = NULL;
+    reset();
+    r = via_tunnel("open.test", raw);
+    g_assert_nonnull(r);
+    g_assert_cmpuint(r->status, ==, 502);
+    g_assert_null(strstr(r->head, "Transfer-Encoding"));
 }
 
 /* ---- category 3: HTTP parsing ---- */
@@ -872,6 +891,113 @@ test_max_connections(void)
     bb_egress_server_set_limits(F.server, &saved);
 }
 
+/* ---- scan points ---- */
+
+typedef struct {
+    gint request_heads;
+    gint request_bodies;
+    gint response_heads;
+    gint response_bodies;
+    gint done;
+} ScanCounts;
+
+static ScanCounts scan_counts;
+
+static gboolean
+is_scan_path(BbEgressExchange *ex)
+{
+    return g_str_has_prefix(ex->path, "/scan");
+}
+
+static BbScanVerdict
+scan_request_head(gpointer data, BbEgressExchange *ex)
+{
+    if (!is_scan_path(ex))
+        return BB_SCAN_ALLOW;
+    g_atomic_int_inc(&scan_counts.request_heads);
+    if (bb_http_head_find(ex->request, "x-scan-block") >= 0) {
+        ex->block_rule = g_strdup("test scanner: header");
+        return BB_SCAN_BLOCK;
+    }
+    return BB_SCAN_ALLOW;
+}
+
+static BbScanVerdict
+scan_request_body(gpointer data, BbEgressExchange *ex, const gchar *buf, gsize len, gboolean last)
+{
+    if (!is_scan_path(ex))
+        return BB_SCAN_ALLOW;
+    g_atomic_int_inc(&scan_counts.request_bodies);
+    if (g_strstr_len(buf, (gssize)len, "BLOCKME") != NULL) {
+        ex->block_rule = g_strdup("test scanner: body");
+        return BB_SCAN_BLOCK;
+    }
+    return BB_SCAN_ALLOW;
+}
+
+static BbScanVerdict
+scan_response_head(gpointer data, BbEgressExchange *ex)
+{
+    if (is_scan_path(ex))
+        g_atomic_int_inc(&scan_counts.response_heads);
+    return BB_SCAN_ALLOW;
+}
+
+static BbScanVerdict
+scan_response_body(gpointer data, BbEgressExchange *ex, const gchar *buf, gsize len, gboolean last)
+{
+    if (is_scan_path(ex))
+        g_atomic_int_inc(&scan_counts.response_bodies);
+    return BB_SCAN_ALLOW;
+}
+
+static void
+scan_done(gpointer data, BbEgressExchange *ex)
+{
+    if (is_scan_path(ex))
+        g_atomic_int_inc(&scan_counts.done);
+}
+
+static const BbEgressScanner test_scanner = {
+    .request_head = scan_request_head,
+    .request_body = scan_request_body,
+    .response_head = scan_response_head,
+    .response_body = scan_response_body,
+    .exchange_done = scan_done,
+};
+
+static void
+test_scan_points(void)
+{
+    g_autofree gchar *ok = req("POST", "open.test", "/scan/ok", "Content-Length: 5\r\n");
+    g_autofree gchar *ok_full = g_strconcat(ok, "hello", NULL);
+    g_autofree gchar *by_head = req("GET", "open.test", "/scan/h", "X-Scan-Block: 1\r\n");
+    g_autofree gchar *by_body = req("POST", "open.test", "/scan/b", "Content-Length: 12\r\n");
+    g_autofree gchar *by_body_full = g_strconcat(by_body, "xxBLOCKMExxx", NULL);
+    g_autoptr(BbTestResponse) r1 = NULL;
+    g_autoptr(BbTestResponse) r2 = NULL;
+    g_autoptr(BbTestResponse) r3 = NULL;
+
+    memset(&scan_counts, 0, sizeof(scan_counts));
+    reset();
+    r1 = via_tunnel("open.test", ok_full);
+    g_assert_cmpuint(r1->status, ==, 200);
+    g_assert_cmpint(scan_counts.request_heads, ==, 1);
+    g_assert_cmpint(scan_counts.request_bodies, >=, 1);
+    g_assert_cmpint(scan_counts.response_heads, ==, 1);
+    g_assert_cmpint(scan_counts.response_bodies, >=, 1);
+    g_assert_cmpuint(bb_test_upstream_count(F.https), ==, 1);
+
+    r2 = via_tunnel("open.test", by_head);
+    assert_blocked(r2, "scanner");
+    g_assert_nonnull(strstr((const gchar *)r2->body->data, "test scanner: header"));
+    r3 = via_tunnel("open.test", by_body_full);
+    assert_blocked(r3, "scanner");
+    /* The blocked body never completed a request upstream. */
+    g_assert_cmpuint(bb_test_upstream_count(F.https), ==, 1);
+    g_assert_cmpint(scan_counts.done, ==, 3);
+}
+
 /* ---- control plane ---- */
 
 static void
@@ -973,11 +1099,13 @@ main(gint argc, gchar **argv)
     g_test_add_func("/proxy/policy/upgrades", test_upgrades_refused);
     g_test_add_func("/proxy/policy/git", test_git);
     g_test_add_func("/proxy/parse/malformed", test_malformed_requests);
+    g_test_add_func("/proxy/parse/bad-upstream-response", test_bad_upstream_response);
     g_test_add_func("/proxy/parse/smuggled-second-request", test_smuggled_request_checked);
     g_test_add_func("/proxy/limits/head-size", test_limits_head_size);
     g_test_add_func("/proxy/limits/slowloris", test_slowloris);
     g_test_add_func("/proxy/limits/idle", test_idle_timeout);
     g_test_add_func("/proxy/limits/max-connections", test_max_connections);
+    g_test_add_func("/proxy/scan/points", test_scan_points);
     g_test_add_func("/proxy/control/routes", test_introspection);
     g_test_add_func("/proxy/control/reload", test_reload_keeps_connections);
     g_test_add_func("/proxy/control/audit", test_audit_log);
