@@ -24,13 +24,17 @@ void
 bb_conn_close(BbConn *conn)
 {
     if (conn->ssl != NULL) {
+        /* A quiet shutdown only sets the flags: without it OpenSSL marks
+         * the session not resumable and upstream resumption never works. */
         SSL_set_quiet_shutdown(conn->ssl, 1);
+        SSL_shutdown(conn->ssl);
         SSL_free(conn->ssl);
         conn->ssl = NULL;
     }
     if (conn->fd >= 0)
         close(conn->fd);
     conn->fd = -1;
+    g_clear_pointer(&conn->session_key, g_free);
     g_clear_pointer(&conn->buf, g_free);
     conn->len = 0;
 }

@@ -18,7 +18,8 @@ typedef struct {
     gsize len;
     gsize cap;
     gboolean eof;
-    guint timeout_ms; /* what the socket is set to, to skip redundant syscalls */
+    guint timeout_ms;   /* what the socket is set to, to skip redundant syscalls */
+    gchar *session_key; /* upstream TLS: "host:port" for session tickets */
 } BbConn;
 
 void bb_conn_init(BbConn *conn, gint fd);

@@ -74,6 +74,10 @@ bb_egress_upstreams_new(const gchar *extra_ca_file, GError **error)
     SSL_CTX_set_app_data(self->ctx, self);
     SSL_CTX_set_min_proto_version(self->ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(self->ctx, SSL_VERIFY_PEER, NULL);
+    /* Many servers close without close_notify; treat that as EOF (what a
+     * close-delimited body needs) instead of a fatal alert that would
+     * also void the TLS session. */
+    SSL_CTX_set_options(self->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
     SSL_CTX_set_alpn_protos(self->ctx, (const guchar *)"\x08http/1.1", 9);
     SSL_CTX_set_session_cache_mode(self->ctx,
                                    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
@@ -195,19 +199,21 @@ connect_host(BbEgressUpstreams *self, const gchar *host, guint16 port, GError **
 static gboolean
 start_tls(BbEgressUpstreams *self, BbConn *conn, const gchar *host, guint16 port, GError **error)
 {
-    g_autofree gchar *key = g_strdup_printf("%s:%u", host, port);
     SSL_SESSION *session;
     gint rc;
 
+    conn->session_key = g_strdup_printf("%s:%u", host, port);
     conn->ssl = SSL_new(self->ctx);
     SSL_set_fd(conn->ssl, conn->fd);
     SSL_set_tlsext_host_name(conn->ssl, host);
     SSL_set1_host(conn->ssl, host);
     X509_VERIFY_PARAM_set_hostflags(SSL_get0_param(conn->ssl),
                                     X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    SSL_set_ex_data(conn->ssl, session_key_index, key);
+    /* TLS 1.3 tickets arrive after the handshake, during reads: the key
+     * lives as long as the connection. */
+    SSL_set_ex_data(conn->ssl, session_key_index, conn->session_key);
     g_mutex_lock(&self->lock);
-    session = g_hash_table_lookup(self->sessions, key);
+    session = g_hash_table_lookup(self->sessions, conn->session_key);
     if (session != NULL)
         SSL_set_session(conn->ssl, session);
     g_mutex_unlock(&self->lock);
@@ -224,9 +230,6 @@ start_tls(BbEgressUpstreams *self, BbConn *conn, const gchar *host, guint16 port
         ERR_clear_error();
         return FALSE;
     }
-    /* The key lives on this stack frame only; later tickets are not
-     * worth a dangling pointer. */
-    SSL_set_ex_data(conn->ssl, session_key_index, NULL);
     return TRUE;
 }
 

@@ -23,6 +23,7 @@ struct _BbTestUpstream {
     GPtrArray *log;
     gboolean sse_released;
     guint connections;
+    guint resumed;
 };
 
 typedef struct {
@@ -252,6 +253,11 @@ conn_thread(gpointer data)
         c->ssl = SSL_new(up->ctx);
         SSL_set_fd(c->ssl, c->fd);
         ok = SSL_accept(c->ssl) == 1;
+        if (ok && SSL_session_reused(c->ssl)) {
+            g_mutex_lock(&up->lock);
+            up->resumed++;
+            g_mutex_unlock(&up->lock);
+        }
     }
     while (ok) {
         BbTestRequest *r = read_request(c);
@@ -265,8 +271,10 @@ conn_thread(gpointer data)
         if (!keep)
             break;
     }
-    if (c->ssl != NULL)
+    if (c->ssl != NULL) {
+        SSL_shutdown(c->ssl); /* close_notify, as a well-behaved server does */
         SSL_free(c->ssl);
+    }
     close(c->fd);
     g_byte_array_unref(c->in);
     g_free(c);
@@ -317,6 +325,7 @@ bb_test_upstream_new(gboolean tls, const gchar *secret)
         close(fd);
         g_assert_true(g_file_set_contents(up->ca_file, pem, -1, NULL));
         up->ctx = SSL_CTX_new(TLS_server_method());
+        SSL_CTX_set_session_id_context(up->ctx, (const guchar *)"fixture", 7);
         SSL_CTX_set_tlsext_servername_callback(up->ctx, on_sni);
         SSL_CTX_set_tlsext_servername_arg(up->ctx, up);
     }
@@ -387,6 +396,16 @@ bb_test_upstream_connections(BbTestUpstream *self)
     guint n;
     g_mutex_lock(&self->lock);
     n = self->connections;
+    g_mutex_unlock(&self->lock);
+    return n;
+}
+
+guint
+bb_test_upstream_resumed(BbTestUpstream *self)
+{
+    guint n;
+    g_mutex_lock(&self->lock);
+    n = self->resumed;
     g_mutex_unlock(&self->lock);
     return n;
 }

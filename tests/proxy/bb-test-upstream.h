@@ -28,5 +28,7 @@ BbTestRequest *bb_test_upstream_get(BbTestUpstream *self, guint n);
 /* Lets a waiting /sse response send its second event. */
 void bb_test_upstream_release_sse(BbTestUpstream *self);
 guint bb_test_upstream_connections(BbTestUpstream *self);
+/* Handshakes that resumed a TLS session. */
+guint bb_test_upstream_resumed(BbTestUpstream *self);
 
 G_END_DECLS

@@ -339,6 +339,21 @@ test_keepalive_pool(void)
 }
 
 static void
+test_upstream_resumption(void)
+{
+    /* /close makes the upstream drop the connection, so each request
+     * needs a new handshake; after the first, sessions resume. */
+    guint before = bb_test_upstream_resumed(F.https);
+    for (guint i = 0; i < 3; i++) {
+        g_autofree gchar *raw = req("GET", "git.test", "/close", NULL);
+        g_autoptr(BbTestResponse) r = via_tunnel("git.test", raw);
+        g_assert_cmpuint(r->status, ==, 200);
+        g_assert_nonnull(strstr((const gchar *)r->body->data, "until-close body"));
+    }
+    g_assert_cmpuint(bb_test_upstream_resumed(F.https) - before, >=, 1);
+}
+
+static void
 test_chunked_post_control(void)
 {
     g_autofree gchar *raw = req("POST", "open.test", "/upload", "Transfer-Encoding: chunked\r\n");
@@ -1082,6 +1097,7 @@ main(gint argc, gchar **argv)
     g_test_add_func("/proxy/stream/sse", test_sse_streams);
     g_test_add_func("/proxy/stream/keepalive-pool", test_keepalive_pool);
     g_test_add_func("/proxy/stream/chunked-post", test_chunked_post_control);
+    g_test_add_func("/proxy/stream/upstream-resumption", test_upstream_resumption);
     g_test_add_func("/proxy/plain-http", test_plain_http);
     g_test_add_func("/proxy/policy/connect-disallowed", test_connect_disallowed_host);
     g_test_add_func("/proxy/policy/host-spellings", test_connect_host_spellings);
