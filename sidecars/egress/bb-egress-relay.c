@@ -222,7 +222,7 @@ relay_until_close(BbRelay *r, GString *out)
 gboolean
 bb_relay_body(BbRelay *r)
 {
-    g_autoptr(GString) out = g_string_sized_new(BB_IO_BUF_SIZE + 64);
+    g_autoptr(GString) out = g_string_sized_new(4096); /* grows to the largest read */
     switch (r->framing) {
     case BB_HTTP_BODY_NONE:
         if (r->prefix != NULL && !bb_conn_write(r->dst, r->prefix, r->prefix_len)) {

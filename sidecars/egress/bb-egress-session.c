@@ -131,6 +131,7 @@ handle_connect(Session *s, Request *rq)
     const gchar *reason = NULL;
     gint host_field = head->host_field;
     guint16 want_port;
+    BbBlockCode blocked = BB_BLOCK_NONE;
     static const gchar established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 
     if (s->tunnel_host != NULL)
@@ -150,12 +151,17 @@ handle_connect(Session *s, Request *rq)
             return bb_egress_block(s, rq, BB_BLOCK_HOST_MISMATCH,
                                    "the Host header differs from CONNECT");
     }
+    /* A host without a route still gets its tunnel: every request in it
+     * is then answered with the explanatory 403 (check_policy looks the
+     * route up again), which an agent sees, unlike a refused CONNECT
+     * that HTTP clients report without its body. Nothing is resolved or
+     * contacted either way. */
     rq->entry = bb_egress_policy_lookup(rq->policy, rq->host);
+    want_port = rq->entry != NULL && rq->entry->route->port != 0 ? rq->entry->route->port : 443;
     if (rq->entry == NULL)
-        return bb_egress_block(s, rq, BB_BLOCK_NO_ROUTE, "no route for this host");
-    want_port = rq->entry->route->port != 0 ? rq->entry->route->port : 443;
-    if (rq->port != want_port)
-        return bb_egress_block(s, rq, BB_BLOCK_PORT, "the route allows another port");
+        blocked = BB_BLOCK_NO_ROUTE;
+    else if (rq->port != want_port)
+        blocked = BB_BLOCK_PORT;
     if (s->conn.len != 0)
         return bb_egress_fail(s, rq, 400, "data sent before the tunnel was established");
     if (!bb_conn_write(&s->conn, established, sizeof(established) - 1))
@@ -169,7 +175,8 @@ handle_connect(Session *s, Request *rq)
                                            : "TLS handshake with the agent failed";
         return STEP_CLOSE;
     }
-    rq->audit.decision = "allow";
+    rq->audit.decision = blocked == BB_BLOCK_NONE ? "allow" : "block";
+    rq->audit.reason = blocked == BB_BLOCK_NONE ? NULL : bb_block_code_to_string(blocked);
     return STEP_KEEP;
 }
 

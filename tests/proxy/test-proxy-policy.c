@@ -10,14 +10,24 @@
 static void
 test_connect_disallowed_host(void)
 {
-    g_autoptr(BbTestConn) c = bb_test_conn_new(F.port);
-    g_autofree gchar *authority = g_strdup_printf("evil.test:%u", https_port());
-    g_autoptr(BbTestConn) ctl = NULL;
+    /* The tunnel opens (so the agent can read why), but every request in
+     * it is refused and nothing is resolved or contacted. */
+    g_autoptr(BbTestConn) c = NULL;
+    g_autofree gchar *raw = req("GET", "evil.test", "/steal", NULL);
+    g_autofree gchar *ctl_raw = req("GET", "open.test", "/control", NULL);
+    g_autoptr(BbTestResponse) r = NULL;
+    g_autoptr(BbTestResponse) ctl = NULL;
     reset();
-    g_assert_cmpuint(bb_test_conn_connect(c, authority), ==, 403);
+    c = tunnel("evil.test");
+    g_assert_true(bb_test_conn_send(c, raw, -1));
+    r = bb_test_conn_read_response(c);
+    assert_blocked(r, "no-route");
+    g_assert_nonnull(strstr((const gchar *)r->body->data, "evil.test"));
     g_assert_cmpuint(bb_test_upstream_connections(F.https), ==, 0);
     g_assert_false(was_looked_up("evil.test"));
-    ctl = tunnel("open.test"); /* control */
+    ctl = via_tunnel("open.test", ctl_raw); /* control */
+    g_assert_cmpuint(ctl->status, ==, 200);
+    g_assert_cmpuint(bb_test_upstream_count(F.https), ==, 1);
 }
 
 static void
@@ -44,8 +54,19 @@ test_connect_host_spellings(void)
         g_autoptr(BbTestConn) c = bb_test_conn_new(F.port);
         g_autofree gchar *authority = g_strdup_printf("%s:%u", refused[i], https_port());
         guint status = bb_test_conn_connect(c, authority);
-        if (status != 403 && status != 400)
+        if (status == 200) {
+            /* A well-formed name without a route: the tunnel only ever
+             * answers 403 (the SNI is the canonical route-less name). */
+            g_autofree gchar *canonical = g_ascii_strdown(refused[i], -1);
+            g_autoptr(BbTestResponse) r = NULL;
+            g_autofree gchar *raw = req("GET", canonical, "/v1/x", NULL);
+            g_assert_true(bb_test_conn_tls(c, canonical, F.proxy_ca));
+            g_assert_true(bb_test_conn_send(c, raw, -1));
+            r = bb_test_conn_read_response(c);
+            assert_blocked(r, "no-route");
+        } else if (status != 403 && status != 400) {
             g_error("CONNECT %s answered %u", authority, status);
+        }
     }
     g_assert_cmpuint(bb_test_upstream_connections(F.https), ==, 0);
     g_assert_cmpuint(F.lookups->len, ==, 0);
@@ -73,9 +94,15 @@ static void
 test_connect_wrong_port(void)
 {
     g_autoptr(BbTestConn) c = bb_test_conn_new(F.port);
+    g_autoptr(BbTestResponse) r = NULL;
     reset();
-    g_assert_cmpuint(bb_test_conn_connect(c, "api.test:443"), ==, 403);
+    g_assert_cmpuint(bb_test_conn_connect(c, "api.test:443"), ==, 200);
+    g_assert_true(bb_test_conn_tls(c, "api.test", F.proxy_ca));
+    g_assert_true(bb_test_conn_send(c, "GET /v1/x HTTP/1.1\r\nHost: api.test\r\n\r\n", -1));
+    r = bb_test_conn_read_response(c);
+    assert_blocked(r, "port-not-allowed");
     g_assert_cmpuint(bb_test_upstream_connections(F.https), ==, 0);
+    g_assert_cmpuint(F.lookups->len, ==, 0);
 }
 
 static void
