@@ -125,8 +125,8 @@ read_chunked(BbTestConn *c, GByteArray *body)
     }
 }
 
-BbTestResponse *
-bb_test_conn_read_response(BbTestConn *c)
+static BbTestResponse *
+read_response(BbTestConn *c, gboolean bodyless)
 {
     BbTestResponse *r;
     guint8 *end;
@@ -150,7 +150,9 @@ bb_test_conn_read_response(BbTestConn *c)
         r->status = (guint)g_ascii_strtoull(r->head + 9, NULL, 10);
     cl = find_header(r->head, "content-length");
     te = find_header(r->head, "transfer-encoding");
-    if (te != NULL) {
+    if (bodyless) {
+        /* nothing follows the head */
+    } else if (te != NULL) {
         read_chunked(c, r->body);
     } else if (cl != NULL) {
         gsize n = strtoul(cl, NULL, 10);
@@ -168,6 +170,18 @@ bb_test_conn_read_response(BbTestConn *c)
     g_byte_array_append(r->body, (const guint8 *)"", 1); /* NUL for string asserts */
     g_byte_array_set_size(r->body, r->body->len - 1);
     return r;
+}
+
+BbTestResponse *
+bb_test_conn_read_response(BbTestConn *c)
+{
+    return read_response(c, FALSE);
+}
+
+BbTestResponse *
+bb_test_conn_read_bodyless_response(BbTestConn *c)
+{
+    return read_response(c, TRUE);
 }
 
 guint

@@ -29,6 +29,8 @@ gboolean bb_test_conn_tls(BbTestConn *c, const gchar *sni, const gchar *ca_file)
 gboolean bb_test_conn_send(BbTestConn *c, const gchar *data, gssize len);
 /* NULL when the connection closed or timed out before a full head. */
 BbTestResponse *bb_test_conn_read_response(BbTestConn *c);
+/* Reads a response head only (the answer to HEAD has no body). */
+BbTestResponse *bb_test_conn_read_bodyless_response(BbTestConn *c);
 /* Reads raw bytes until @needle arrived; FALSE on close/timeout. */
 gboolean bb_test_conn_read_until(BbTestConn *c, const gchar *needle);
 /* TRUE when the peer closes within the socket timeout. */

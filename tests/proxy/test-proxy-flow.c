@@ -152,6 +152,54 @@ test_upstream_resumption(void)
 }
 
 static void
+test_head_then_next(void)
+{
+    /* A HEAD response carries Content-Length but no body: the next
+     * response on the same connection must still frame correctly. */
+    g_autoptr(BbTestConn) c = tunnel("open.test");
+    g_autofree gchar *head_req = req("HEAD", "open.test", "/h", NULL);
+    g_autofree gchar *get_req = req("GET", "open.test", "/after-head", NULL);
+    g_autoptr(GString) both = g_string_new(head_req);
+    g_autoptr(BbTestResponse) r1 = NULL;
+    g_autoptr(BbTestResponse) r2 = NULL;
+    g_string_append(both, get_req);
+    reset();
+    g_assert_true(bb_test_conn_send(c, both->str, -1));
+    r1 = bb_test_conn_read_bodyless_response(c);
+    g_assert_cmpuint(r1->status, ==, 200);
+    g_assert_nonnull(strstr(r1->head, "Content-Length: "));
+    r2 = bb_test_conn_read_response(c);
+    g_assert_nonnull(r2);
+    g_assert_cmpuint(r2->status, ==, 200);
+    g_assert_nonnull(strstr((const gchar *)r2->body->data, "ok GET /after-head"));
+    g_assert_cmpuint(bb_test_upstream_count(F.https), ==, 2);
+}
+
+static void
+test_expect_continue(void)
+{
+    g_autoptr(BbTestConn) c = tunnel("open.test");
+    g_autofree gchar *head =
+        req("POST", "open.test", "/expect", "Content-Length: 5\r\nExpect: 100-continue\r\n");
+    g_autoptr(BbTestResponse) r = NULL;
+    BbTestRequest *seen;
+    reset();
+    g_assert_true(bb_test_conn_send(c, head, -1));
+    g_assert_true(bb_test_conn_read_until(c, "HTTP/1.1 100 Continue\r\n\r\n"));
+    g_assert_true(bb_test_conn_send(c, "hello", 5));
+    r = bb_test_conn_read_response(c); /* the 100 is still buffered: skip it */
+    g_assert_nonnull(r);
+    if (r->status == 100) {
+        bb_test_response_free(g_steal_pointer(&r));
+        r = bb_test_conn_read_response(c);
+    }
+    g_assert_cmpuint(r->status, ==, 200);
+    seen = bb_test_upstream_get(F.https, 0);
+    g_assert_cmpuint(seen->body->len, ==, 5);
+    g_assert_null(strstr(seen->head, "Expect:"));
+}
+
+static void
 test_chunked_post_control(void)
 {
     g_autofree gchar *raw = req("POST", "open.test", "/upload", "Transfer-Encoding: chunked\r\n");
@@ -386,6 +434,8 @@ main(gint argc, gchar **argv)
     g_test_add_func("/proxy/stream/sse", test_sse_streams);
     g_test_add_func("/proxy/stream/keepalive-pool", test_keepalive_pool);
     g_test_add_func("/proxy/stream/chunked-post", test_chunked_post_control);
+    g_test_add_func("/proxy/stream/expect-continue", test_expect_continue);
+    g_test_add_func("/proxy/stream/head-then-next", test_head_then_next);
     g_test_add_func("/proxy/stream/upstream-resumption", test_upstream_resumption);
     g_test_add_func("/proxy/plain-http", test_plain_http);
     g_test_add_func("/proxy/scan/points", test_scan_points);

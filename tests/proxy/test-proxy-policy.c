@@ -194,10 +194,25 @@ static void
 test_path_tricks(void)
 {
     const gchar *paths[] = {
-        "/v1/../admin", "/v1/%2e%2e/admin", "/v1/%2E%2E/admin", "/v1%2fadmin",  "/v1/x%2Fy",
-        "//v1/x",       "/v1//x",           "/v1/x;admin",      "/v1/x\\..\\y", "/v1/%252e%252e/",
-        "/v1/.",        "/v1/./x",          "/v1/%00",          "/v1/%5c",      "/v1/%zz",
-        "/v1/x%",       "/v1/%2",
+        "/v1/../admin",
+        "/v1/%2e%2e/admin",
+        "/v1/%2E%2E/admin",
+        "/v1%2fadmin",
+        "/v1/x%2Fy",
+        "//v1/x",
+        "/v1//x",
+        "/v1/x;admin",
+        "/v1/x\\..\\y",
+        "/v1/%252e%252e/",
+        "/v1/.",
+        "/v1/./x",
+        "/v1/%00",
+        "/v1/%5c",
+        "/v1/%zz",
+        "/v1/x%",
+        "/v1/%2",
+        "/v1/%0d%0aX-Evil:%201",
+        "/v1/%E2%80%AE/../x",
     };
     reset();
     for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
