@@ -91,6 +91,7 @@ bb_agent_manifest_parse(const gchar *path, const gchar *name, BbManifestOrigin o
 {
     BbAgentManifest *m = g_new0(BbAgentManifest, 1);
     guint errors_before = bb_diagnostics_count_errors(diagnostics);
+    guint first_new = diagnostics->len;
     g_autoptr(BbYamlNode) root = NULL;
     BbSchemaCtx ctx = {NULL, diagnostics, 0};
 
@@ -106,6 +107,7 @@ bb_agent_manifest_parse(const gchar *path, const gchar *name, BbManifestOrigin o
         parse_agent_root(&ctx, root, m);
     if (m->body == NULL)
         m->body = g_strdup("");
+    bb_diagnostics_sort_from(diagnostics, first_new);
     m->n_errors = bb_diagnostics_count_errors(diagnostics) - errors_before;
     return m;
 }

@@ -318,6 +318,7 @@ bb_bottle_manifest_parse(const gchar *path, const gchar *name, const gchar *data
 {
     BbBottleManifest *m = g_new0(BbBottleManifest, 1);
     guint errors_before = bb_diagnostics_count_errors(diagnostics);
+    guint first_new = diagnostics->len;
     g_autoptr(BbYamlNode) root = NULL;
     BbSchemaCtx ctx = {path, diagnostics, 0};
 
@@ -338,6 +339,7 @@ bb_bottle_manifest_parse(const gchar *path, const gchar *name, const gchar *data
     }
     if (m->body == NULL)
         m->body = g_strdup("");
+    bb_diagnostics_sort_from(diagnostics, first_new);
     m->n_errors = bb_diagnostics_count_errors(diagnostics) - errors_before;
     return m;
 }

@@ -82,3 +82,26 @@ bb_diagnostics_count_errors(GPtrArray *diagnostics)
     }
     return errors;
 }
+
+static gint
+compare_position(gconstpointer a, gconstpointer b)
+{
+    const BbDiagnostic *da = *(const BbDiagnostic *const *)a;
+    const BbDiagnostic *db = *(const BbDiagnostic *const *)b;
+    if (da->line != db->line)
+        return da->line < db->line ? -1 : 1;
+    if (da->column != db->column)
+        return da->column < db->column ? -1 : 1;
+    return 0;
+}
+
+void
+bb_diagnostics_sort_from(GPtrArray *diagnostics, guint start)
+{
+    g_autoptr(GPtrArray) tail = g_ptr_array_new();
+    for (guint i = start; i < diagnostics->len; i++)
+        g_ptr_array_add(tail, g_ptr_array_index(diagnostics, i));
+    g_ptr_array_sort(tail, compare_position); /* stable since GLib 2.32 */
+    for (guint i = 0; i < tail->len; i++)
+        diagnostics->pdata[start + i] = g_ptr_array_index(tail, i);
+}
