@@ -175,7 +175,6 @@ parse_git_remote(BbSchemaCtx *ctx, const BbYamlNode *key, const BbYamlNode *node
     g_autofree gchar *path = bb_schema_path_key("git.remotes", key->scalar);
     g_autofree gchar *problem = NULL;
     g_autofree gchar *host = bb_manifest_canonical_host(key->scalar, &problem);
-    g_autoptr(GError) error = NULL;
     BbGitRemote *remote;
 
     if (host == NULL)

@@ -1,5 +1,7 @@
 /* libFuzzer target: any bytes, parsed as both a bottle and an agent
  * manifest, must give diagnostics and never crash, hang or leak. */
+#include <stdint.h>
+
 #include "bb-manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -69,6 +69,13 @@ tildify(const gchar *text)
 }
 
 static gchar *
+tildified_diagnostics(BbCatalog *catalog)
+{
+    g_autofree gchar *text = diagnostics_text(catalog);
+    return tildify(text);
+}
+
+static gchar *
 resolve_error(BbCatalog *catalog, const gchar *agent, BbRegistry *registry)
 {
     g_autoptr(GError) error = NULL;
@@ -394,7 +401,7 @@ test_trust_repo_bottles_ignored(void)
     bottles = bb_catalog_get_bottles(catalog);
     g_assert_cmpuint(bottles->len, ==, 1);
     g_assert_cmpstr(((BbCatalogEntry *)g_ptr_array_index(bottles, 0))->name, ==, "safe");
-    diagnostics = tildify(diagnostics_text(catalog));
+    diagnostics = tildified_diagnostics(catalog);
     g_assert_cmpstr(diagnostics, ==,
                     "~/src/proj/.bot-bottle/bottles: warning: ignored: a repository cannot "
                     "define bottles, because bottles grant egress, secrets and git remotes; "
@@ -457,7 +464,7 @@ test_catalog_shadowed_agent(void)
     g_assert_cmpstr(second->name, ==, "helper");
     g_assert_cmpint(second->origin, ==, BB_ORIGIN_REPO);
     g_assert_true(second->shadowed);
-    diagnostics = tildify(diagnostics_text(catalog));
+    diagnostics = tildified_diagnostics(catalog);
     g_assert_cmpstr(diagnostics, ==,
                     "~/src/proj/.bot-bottle/agents/helper.md: warning: ignored: agent 'helper' "
                     "is also defined in ~/.bot-bottle/agents/helper.md, which wins; expected a "
@@ -538,7 +545,7 @@ test_check_collects_everything(void)
     write_home_file(".bot-bottle/agents/Bad Name.md", "---\nbottle: one\n---\n");
     catalog = load_catalog(FALSE);
     g_assert_false(bb_catalog_check(catalog, NULL));
-    diagnostics = tildify(diagnostics_text(catalog));
+    diagnostics = tildified_diagnostics(catalog);
     g_assert_nonnull(strstr(diagnostics, "~/.bot-bottle/bottles/one.md:2:12: error: supervise: "
                                          "got a string 'maybe'; expected true or false"));
     g_assert_nonnull(strstr(diagnostics, "~/.bot-bottle/bottles/one.md:3:1: error: foo: unknown "
