@@ -272,7 +272,10 @@ apply_provider(Merged *merged, BbRegistry *registry, GPtrArray *diagnostics)
     BbProviderSettings settings = {merged->template_name, merged->auth_token_ref,
                                    merged->forward_host_credentials};
 
-    if (bb_registry_lookup(registry, BB_TYPE_AGENT_PROVIDER, merged->template_name) == NULL) {
+    const BbImplementation *impl =
+        bb_registry_lookup(registry, BB_TYPE_AGENT_PROVIDER, merged->template_name);
+
+    if (impl == NULL) {
         g_autofree gchar *known = describe_implementations(registry, BB_TYPE_AGENT_PROVIDER);
         add_error(diagnostics, &merged->template_pos,
                   "agent_provider.template: no provider named '%s'%s; expected one of %s",
@@ -282,6 +285,9 @@ apply_provider(Merged *merged, BbRegistry *registry, GPtrArray *diagnostics)
                   known);
         return;
     }
+    /* The plan carries the provider's own spelling of its name. */
+    merged->template_name = impl->name;
+    settings.template_name = impl->name;
     provider = bb_registry_create(registry, BB_TYPE_AGENT_PROVIDER, merged->template_name, &error);
     if (provider == NULL) {
         add_error(diagnostics, &merged->template_pos,

@@ -643,6 +643,7 @@ test_registry_provider_route_wins(void)
     g_assert_cmpstr(bb_plan_find_route(plain, FAKE_PROVIDER_HOST)->token_ref, ==, "BB_TEST_HIJACK");
     plan = resolve_ok(catalog, "x", registry);
     g_assert_cmpuint(bb_plan_get_routes(plan)->len, ==, 2);
+    g_assert_cmpstr(bb_plan_get_provider(plan), ==, "fakeprov"); /* written FakeProv */
     route = bb_plan_find_route(plan, FAKE_PROVIDER_HOST);
     g_assert_true(route->provider_owned);
     g_assert_cmpstr(route->token_ref, ==, "BB_TEST_P");
