@@ -29,6 +29,17 @@ bb_agent_manifest_unref(BbAgentManifest *manifest)
     g_free(manifest);
 }
 
+static gboolean
+has_skill(BbAgentManifest *m, const gchar *name)
+{
+    for (guint i = 0; i < m->skills->len; i++) {
+        const BbManifestSkill *skill = g_ptr_array_index(m->skills, i);
+        if (g_strcmp0(skill->name, name) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void
 parse_skills(BbSchemaCtx *ctx, const BbYamlNode *node, BbAgentManifest *m)
 {
@@ -45,6 +56,11 @@ parse_skills(BbSchemaCtx *ctx, const BbYamlNode *node, BbAgentManifest *m)
         if (!bb_manifest_is_name(name)) {
             bb_schema_error(ctx, item, path, "'%s' is not a skill name; expected %s", name,
                             "the name of a directory under skills/ (letters, digits, ._-)");
+            continue;
+        }
+        if (has_skill(m, name)) {
+            bb_schema_error(ctx, item, path, "'%s' is listed twice; expected each skill once",
+                            name);
             continue;
         }
         skill = g_new0(BbManifestSkill, 1);

@@ -119,12 +119,18 @@ add_warning(BbCatalog *self, const gchar *file, const gchar *message)
  * NULL (after a diagnostic) otherwise; a FIFO or a device planted in a
  * repo must not hang or flood us. */
 static gchar *
-read_manifest(BbCatalog *self, const gchar *path, gsize *len)
+read_manifest(BbCatalog *self, const gchar *path, BbManifestOrigin origin, gsize *len)
 {
     GStatBuf st;
     g_autoptr(GError) error = NULL;
     gchar *data = NULL;
 
+    /* A repo's symlink could aim us at any file of the user's. */
+    if (origin == BB_ORIGIN_REPO && g_lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        add_warning(self, path,
+                    "ignored: a symbolic link inside a repository; expected a regular file");
+        return NULL;
+    }
     if (g_stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
         add_warning(self, path, "ignored: not a regular file; expected a Markdown manifest");
         return NULL;
@@ -181,7 +187,7 @@ scan_dir(BbCatalog *self, const gchar *dir, BbManifestOrigin origin, ManifestFun
                         "letters, digits, '.', '_' and '-' before .md");
             continue;
         }
-        data = read_manifest(self, path, &len);
+        data = read_manifest(self, path, origin, &len);
         if (data != NULL)
             func(self, path, name, origin, data, len);
     }

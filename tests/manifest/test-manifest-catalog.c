@@ -1,6 +1,7 @@
 /* The catalog and the resolver, against manifests written into the
  * test's private $HOME. */
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "bb-catalog.h"
 #include "bb-config.h"
@@ -440,6 +441,49 @@ test_trust_repo_agent_home_bottle(void)
     g_assert_cmpstr(((BbSkill *)g_ptr_array_index(skills, 1))->path, ==, home_skill);
 }
 
+/* A repo must not reach outside itself through symbolic links: not to
+ * copy ~/.ssh in as a "skill", not to have a private file read as an agent. */
+static void
+test_trust_repo_symlinks(void)
+{
+    g_autoptr(BbCatalog) catalog = NULL;
+    g_autoptr(GPtrArray) agents = NULL;
+    g_autofree gchar *message = NULL;
+    g_autofree gchar *diagnostics = NULL;
+    g_autofree gchar *secret_dir = home_path(".ssh");
+    g_autofree gchar *secret_file = home_path("private.md");
+    g_autofree gchar *skill_link = home_path("src/proj/.bot-bottle/skills/keys");
+    g_autofree gchar *agent_link = home_path("src/proj/.bot-bottle/agents/linked.md");
+    write_home_file(".bot-bottle/bottles/dev.md", "---\n---\n");
+    write_home_file(".ssh/id_ed25519", "PRIVATE KEY\n");
+    write_home_file("private.md", "---\nbottle: dev\n---\nprivate notes\n");
+    write_home_file("src/proj/.bot-bottle/agents/thief.md",
+                    "---\nbottle: dev\nskills: [keys]\n---\n");
+    write_home_file("src/proj/.bot-bottle/agents/honest.md",
+                    "---\nbottle: dev\nskills: [ok]\n---\n");
+    make_home_dir("src/proj/.bot-bottle/skills/ok");
+    g_assert_cmpint(symlink(secret_dir, skill_link), ==, 0);
+    g_assert_cmpint(symlink(secret_file, agent_link), ==, 0);
+    catalog = load_catalog(TRUE);
+
+    agents = bb_catalog_get_agents(catalog);
+    g_assert_cmpuint(agents->len, ==, 2); /* honest and thief; not linked */
+    diagnostics = tildified_diagnostics(catalog);
+    g_assert_cmpstr(diagnostics, ==,
+                    "~/src/proj/.bot-bottle/agents/linked.md: warning: ignored: a symbolic link "
+                    "inside a repository; expected a regular file");
+    message = resolve_error(catalog, "thief", NULL);
+    g_assert_cmpstr(message, ==,
+                    "~/src/proj/.bot-bottle/agents/thief.md:3:10: error: skills[0]: skill 'keys' "
+                    "at ~/src/proj/.bot-bottle/skills/keys/ leads outside the repository; "
+                    "expected a directory inside ~/src/proj");
+    /* control: a skill really inside the repo resolves */
+    {
+        g_autoptr(BbPlan) plan = resolve_ok(catalog, "honest", NULL);
+        g_assert_cmpuint(bb_plan_get_skills(plan)->len, ==, 1);
+    }
+}
+
 static void
 test_catalog_shadowed_agent(void)
 {
@@ -725,6 +769,7 @@ main(int argc, char **argv)
     g_test_add_func("/manifest/extends/broken-parent", test_extends_broken_parent);
     g_test_add_func("/manifest/trust/repo-bottles-ignored", test_trust_repo_bottles_ignored);
     g_test_add_func("/manifest/trust/repo-agent-home-bottle", test_trust_repo_agent_home_bottle);
+    g_test_add_func("/manifest/trust/repo-symlinks", test_trust_repo_symlinks);
     g_test_add_func("/manifest/catalog/shadowed-agent", test_catalog_shadowed_agent);
     g_test_add_func("/manifest/catalog/check-collects-everything", test_check_collects_everything);
     g_test_add_func("/manifest/skills/missing", test_skills_missing);
