@@ -349,9 +349,11 @@ bb_catalog_describe_bottles(BbCatalog *self)
 void
 bb_catalog_copy_file_diagnostics(BbCatalog *self, const gchar *file, GPtrArray *out)
 {
+    /* Diagnostics hold the file name as printed, so compare like with like. */
+    g_autoptr(BbDiagnostic) probe = bb_diagnostic_new(file, 0, 0, FALSE, "");
     for (guint i = 0; i < self->diagnostics->len; i++) {
         const BbDiagnostic *diagnostic = g_ptr_array_index(self->diagnostics, i);
-        if (!diagnostic->is_warning && g_strcmp0(diagnostic->file, file) == 0)
+        if (!diagnostic->is_warning && g_strcmp0(diagnostic->file, probe->file) == 0)
             bb_diagnostics_add_copy(out, diagnostic);
     }
 }

@@ -181,6 +181,9 @@ check_labels(const gchar *ascii)
 {
     g_auto(GStrv) labels = g_strsplit(ascii, ".", -1);
     guint n = g_strv_length(labels);
+    /* IDNA maps some characters (soft hyphen, ...) to nothing. */
+    if (n == 0)
+        return g_strdup("is empty once invisible characters are removed");
     if (strlen(ascii) > 253)
         return g_strdup("is longer than 253 characters");
     for (guint i = 0; i < n; i++) {
