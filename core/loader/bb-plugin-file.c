@@ -32,8 +32,8 @@ check_owner_and_mode(const gchar *what, const gchar *path, const struct stat *st
     return TRUE;
 }
 
-static gboolean
-check_directory(const gchar *dir, GError **error)
+gboolean
+bb_plugin_dir_check_trusted(const gchar *dir, GError **error)
 {
     struct stat st;
 
@@ -82,5 +82,5 @@ bb_plugin_file_check_trusted(const gchar *path, GError **error)
         return FALSE;
 
     dir = g_path_get_dirname(path);
-    return check_directory(dir, error);
+    return bb_plugin_dir_check_trusted(dir, error);
 }

@@ -11,4 +11,8 @@ G_BEGIN_DECLS
  * Otherwise FALSE with a BB_ERROR_PERMISSION error that says how to fix it. */
 gboolean bb_plugin_file_check_trusted(const gchar *path, GError **error);
 
+/* The same ownership and mode test for a directory, e.g. the contrib
+ * directory itself: whoever can write it can swap a plugin's directory. */
+gboolean bb_plugin_dir_check_trusted(const gchar *dir, GError **error);
+
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "bb-config-paths.h"
 #include "bb-error.h"
 #include "bb-plugin-descriptor.h"
+#include "bb-plugin-elf.h"
 #include "bb-plugin-file.h"
 #include "bb-registry-private.h"
 
@@ -36,8 +37,7 @@ plugin_info_fill(BbPluginInfo *info, const BbPluginDescriptor *descriptor)
     info->description = g_strdup(descriptor->description);
 }
 
-/* Opens @path and returns its validated descriptor; on success @module
- * holds the open module, which the caller must close or make resident. */
+/* Calls the module's entry point; the descriptor is not validated yet. */
 static const BbPluginDescriptor *
 read_descriptor(GModule *module, GError **error)
 {
@@ -57,12 +57,10 @@ read_descriptor(GModule *module, GError **error)
                                                    "BB_PLUGIN_DEFINE() builds");
         return NULL;
     }
-    if (!bb_plugin_descriptor_validate(descriptor, error))
-        return NULL;
     return descriptor;
 }
 
-/* Opens @path and returns its validated descriptor; on success @module
+/* Opens @path and returns its (unvalidated) descriptor; on success @module
  * holds the open module, which the caller must close or make resident.
  * (GLib 2.74 has no autoptr for GModule, hence the manual close.) */
 static const BbPluginDescriptor *
@@ -121,13 +119,20 @@ load_module(BbRegistry *self, BbPluginInfo *info, GError **error)
     const BbPluginDescriptor *descriptor;
     const BbPluginInfo *existing;
 
+    if (!bb_plugin_elf_check(info->path, error))
+        return FALSE;
     if (info->origin == BB_PLUGIN_ORIGIN_CONTRIB)
         bb_registry_set_tainted(self); /* its constructors run as we open it */
     descriptor = open_plugin(info->path, &module, error);
     if (descriptor == NULL)
         return FALSE;
+    /* Recorded first: `plugins` shows the ABI of a plugin refused for it. */
     info->abi_major = descriptor->abi_major;
     info->abi_minor = descriptor->abi_minor;
+    if (!bb_plugin_descriptor_validate(descriptor, error)) {
+        g_module_close(module);
+        return FALSE;
+    }
     plugin_info_fill(info, descriptor);
 
     existing = bb_registry_find_plugin(self, descriptor->name);
@@ -145,6 +150,8 @@ load_module(BbRegistry *self, BbPluginInfo *info, GError **error)
     if (!register_plugin(self, info, descriptor, error))
         return FALSE;
     info->status = BB_PLUGIN_STATUS_LOADED;
+    g_debug("loaded plugin %s %s (ABI %u.%u) from %s", info->name, info->version, info->abi_major,
+            info->abi_minor, info->path);
     return TRUE;
 }
 
@@ -316,6 +323,23 @@ load_contrib_plugin_dir(BbRegistry *self, const gchar *dir, gboolean disabled)
     }
 }
 
+/* Recorded as one failed entry for the directory: `plugins` then says
+ * why nothing from contrib was loaded. */
+static gboolean
+contrib_dir_is_trusted(BbRegistry *self, const gchar *contrib_dir)
+{
+    g_autoptr(GError) error = NULL;
+    BbPluginInfo *info;
+
+    if (bb_plugin_dir_check_trusted(contrib_dir, &error))
+        return TRUE;
+    info = plugin_info_new(contrib_dir, BB_PLUGIN_ORIGIN_CONTRIB);
+    g_prefix_error(&error, "no contrib plugin is loaded: ");
+    info->error = g_steal_pointer(&error);
+    bb_registry_take_plugin_info(self, info);
+    return FALSE;
+}
+
 static void
 load_contrib(BbRegistry *self, const gchar *contrib_dir, gboolean disabled)
 {
@@ -325,6 +349,8 @@ load_contrib(BbRegistry *self, const gchar *contrib_dir, gboolean disabled)
 
     if (handle == NULL)
         return; /* no contrib directory: nothing installed */
+    if (!disabled && !contrib_dir_is_trusted(self, contrib_dir))
+        return;
     while ((name = g_dir_read_name(handle)) != NULL)
         g_ptr_array_add(names, g_strdup(name));
     g_ptr_array_sort(names, compare_strings);

@@ -196,6 +196,24 @@ test_abi_major(void)
     check_descriptor_failure("abi-major", detail);
 }
 
+/* A refused plugin still shows which ABI it was built for. */
+static void
+test_abi_recorded(void)
+{
+    g_autoptr(BbRegistry) registry = NULL;
+    g_autofree gchar *path = NULL;
+    const BbPluginInfo *info;
+
+    use_no_builtins();
+    path = install_fixture("abi-minor", "abi-minor", 0644, 0755);
+    registry = load_contrib();
+    info = find_info(registry, path);
+    g_assert_cmpint(info->status, ==, BB_PLUGIN_STATUS_FAILED);
+    g_assert_cmpuint(info->abi_major, ==, BB_PLUGIN_ABI_MAJOR);
+    g_assert_cmpuint(info->abi_minor, ==, BB_PLUGIN_ABI_MINOR + 1);
+    g_assert_cmpstr(info->name, ==, "libfixture-abi-minor.so");
+}
+
 static void
 test_abi_minor(void)
 {
@@ -279,6 +297,78 @@ test_missing_symbol(void)
     g_assert_true(bb_registry_is_tainted(registry));
 }
 
+/* Files that are not loadable modules at all: each gets a clear error,
+ * none is handed to the dynamic linker (a truncated one would crash it
+ * with SIGBUS), so none taints. */
+static gchar *
+write_junk(const gchar *dir, const gchar *file, const gchar *content, gsize length)
+{
+    gchar *path = g_build_filename(dir, file, NULL);
+
+    g_assert_true(g_file_set_contents(path, content, (gssize)length, NULL));
+    g_assert_cmpint(chmod(path, 0644), ==, 0);
+    return path;
+}
+
+static void
+assert_junk_error(BbRegistry *registry, const gchar *path, const gchar *detail)
+{
+    g_autofree gchar *expected = g_strdup_printf("%s: %s", path, detail);
+    assert_failed(registry, path, BB_ERROR_PLUGIN, expected);
+}
+
+static void
+test_not_a_module(void)
+{
+    g_autofree gchar *good = fixture_path("good");
+    g_autofree gchar *elf = NULL;
+    g_autofree gchar *text = g_strnfill(200, 'x');
+    g_autofree gchar *contrib = contrib_dir();
+    g_autofree gchar *dir = g_build_filename(contrib, "junk", NULL);
+    g_autofree gchar *empty = NULL, *not_elf = NULL, *truncated = NULL;
+    g_autofree gchar *other_machine = NULL, *executable = NULL;
+    g_autofree gchar *machine_detail = NULL, *truncated_prefix = NULL;
+    g_autoptr(BbRegistry) registry = NULL;
+    gsize elf_length = 0;
+    guint16 native_machine, fake_machine = 0x1234, exec_type = 2 /* ET_EXEC */;
+    const BbPluginInfo *info;
+
+    use_no_builtins();
+    g_assert_true(g_file_get_contents(good, &elf, &elf_length, NULL));
+    g_assert_cmpuint(elf_length, >, 4096);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    empty = write_junk(dir, "libempty.so", "", 0);
+    not_elf = write_junk(dir, "libtext.so", text, 200);
+    truncated = write_junk(dir, "libtruncated.so", elf, 4096);
+    /* e_type is at byte 16 and e_machine at 18 of the ELF header. */
+    memcpy(&native_machine, elf + 18, sizeof(native_machine));
+    memcpy(elf + 18, &fake_machine, sizeof(fake_machine));
+    other_machine = write_junk(dir, "libother-machine.so", elf, elf_length);
+    memcpy(elf + 18, &native_machine, sizeof(native_machine));
+    memcpy(elf + 16, &exec_type, sizeof(exec_type));
+    executable = write_junk(dir, "libexecutable.so", elf, elf_length);
+
+    registry = load_contrib();
+    assert_junk_error(registry, empty,
+                      "too short to be a shared library; reinstall or rebuild the plugin");
+    assert_junk_error(registry, not_elf,
+                      "not an ELF shared library; build the plugin as a shared module");
+    machine_detail = g_strdup_printf("built for another machine (ELF class %u, machine %u; this is "
+                                     "class %u, machine %u); rebuild the plugin here",
+                                     (guint)(guchar)elf[4], (guint)fake_machine,
+                                     (guint)(guchar)elf[4], (guint)native_machine);
+    assert_junk_error(registry, other_machine, machine_detail);
+    assert_junk_error(registry, executable,
+                      "not a shared library (ELF type 2); build the plugin as a shared module");
+    info = find_info(registry, truncated);
+    g_assert_cmpint(info->status, ==, BB_PLUGIN_STATUS_FAILED);
+    truncated_prefix =
+        g_strdup_printf("%s: truncated: 4096 bytes, but its segments need ", truncated);
+    g_assert_true(g_str_has_prefix(info->error->message, truncated_prefix));
+    g_assert_true(g_str_has_suffix(info->error->message, "; reinstall or rebuild the plugin"));
+    g_assert_false(bb_registry_is_tainted(registry));
+}
+
 static void
 test_duplicate(void)
 {
@@ -338,6 +428,32 @@ test_group_writable_dir(void)
     expected = g_strdup_printf(
         "directory %s is writable by group or others (mode 0775); run chmod go-w %s", dir, dir);
     check_file_failure(registry, path, expected);
+}
+
+/* Whoever can write the contrib directory can swap a plugin's directory. */
+static void
+test_writable_contrib_root(void)
+{
+    g_autoptr(BbRegistry) registry = NULL;
+    g_autofree gchar *contrib = contrib_dir();
+    g_autofree gchar *path = NULL;
+    g_autofree gchar *expected = NULL;
+    const BbPluginInfo *info;
+
+    use_no_builtins();
+    path = install_fixture("good", "good", 0644, 0755);
+    g_assert_cmpint(chmod(contrib, 0777), ==, 0);
+    registry = load_contrib();
+    g_assert_cmpuint(bb_registry_get_plugins(registry)->len, ==, 1);
+    info = find_info(registry, contrib);
+    g_assert_cmpint(info->status, ==, BB_PLUGIN_STATUS_FAILED);
+    expected = g_strdup_printf("no contrib plugin is loaded: directory %s is writable by group or "
+                               "others (mode 0777); run chmod go-w %s",
+                               contrib, contrib);
+    g_assert_error(info->error, BB_ERROR, BB_ERROR_PERMISSION);
+    g_assert_cmpstr(info->error->message, ==, expected);
+    g_assert_false(bb_registry_is_tainted(registry));
+    g_assert_null(bb_registry_lookup(registry, BB_TYPE_AUTH_SCHEME, "x-fixture"));
 }
 
 static void
@@ -573,6 +689,7 @@ main(int argc, char **argv)
     g_test_add_func("/loader/contrib/disabled-zero", test_no_contrib_zero);
     g_test_add_func("/loader/descriptor/abi-major", test_abi_major);
     g_test_add_func("/loader/descriptor/abi-minor", test_abi_minor);
+    g_test_add_func("/loader/descriptor/abi-recorded", test_abi_recorded);
     g_test_add_func("/loader/descriptor/no-entry", test_no_entry);
     g_test_add_func("/loader/descriptor/null-descriptor", test_null_descriptor);
     g_test_add_func("/loader/descriptor/null-name", test_null_name);
@@ -581,8 +698,10 @@ main(int argc, char **argv)
     g_test_add_func("/loader/descriptor/register-false", test_register_false);
     g_test_add_func("/loader/descriptor/half-register", test_half_register);
     g_test_add_func("/loader/descriptor/missing-symbol", test_missing_symbol);
+    g_test_add_func("/loader/descriptor/not-a-module", test_not_a_module);
     g_test_add_func("/loader/file/world-writable", test_world_writable_file);
     g_test_add_func("/loader/file/group-writable-dir", test_group_writable_dir);
+    g_test_add_func("/loader/file/writable-contrib-dir", test_writable_contrib_root);
     g_test_add_func("/loader/file/symlink", test_symlink);
     g_test_add_func("/loader/file/not-regular", test_not_regular);
     g_test_add_func("/loader/file/other-owner", test_other_owner);

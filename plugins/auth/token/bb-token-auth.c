@@ -12,21 +12,7 @@ G_DEFINE_FINAL_TYPE_WITH_CODE(BbTokenAuth, bb_token_auth, G_TYPE_OBJECT,
 static GPtrArray *
 bb_token_auth_build_headers(BbAuthScheme *scheme, const gchar *secret, GError **error)
 {
-    g_autoptr(GPtrArray) headers = NULL;
-    BbHeader *header;
-
-    /* The shared check names an offset, never the secret itself. */
-    if (!bb_auth_secret_is_header_safe(secret, error)) {
-        g_prefix_error(error, "%s auth: ", BB_TOKEN_AUTH_NAME);
-        return NULL;
-    }
-    /* Built in place so no stray copy of the secret is left to wipe. */
-    header = g_new0(BbHeader, 1);
-    header->name = g_strdup("Authorization");
-    header->value = g_strconcat("token ", secret, NULL);
-    headers = g_ptr_array_new_with_free_func((GDestroyNotify)bb_header_free);
-    g_ptr_array_add(headers, header);
-    return g_steal_pointer(&headers);
+    return bb_auth_prefixed_header(BB_TOKEN_AUTH_NAME, "Authorization", "token ", secret, error);
 }
 
 static void
