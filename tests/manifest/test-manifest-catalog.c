@@ -484,6 +484,24 @@ test_trust_repo_symlinks(void)
     }
 }
 
+/* Run from ~ itself: ~/.bot-bottle is the user's config, not a repo's,
+ * so its agents are not listed twice and nothing is shadowed. */
+static void
+test_trust_home_is_not_a_repo(void)
+{
+    g_autofree gchar *config = bb_config_dir();
+    g_autoptr(BbCatalog) catalog = bb_catalog_new(config, g_get_home_dir());
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) agents = NULL;
+    write_home_file(".bot-bottle/bottles/dev.md", "---\n---\n");
+    write_home_file(".bot-bottle/agents/a.md", "---\nbottle: dev\n---\n");
+    g_assert_true(bb_catalog_load(catalog, &error));
+    agents = bb_catalog_get_agents(catalog);
+    g_assert_cmpuint(agents->len, ==, 1);
+    g_assert_cmpint(((BbCatalogEntry *)g_ptr_array_index(agents, 0))->origin, ==, BB_ORIGIN_HOME);
+    g_assert_cmpuint(bb_catalog_get_diagnostics(catalog)->len, ==, 0);
+}
+
 static void
 test_catalog_shadowed_agent(void)
 {
@@ -770,6 +788,7 @@ main(int argc, char **argv)
     g_test_add_func("/manifest/trust/repo-bottles-ignored", test_trust_repo_bottles_ignored);
     g_test_add_func("/manifest/trust/repo-agent-home-bottle", test_trust_repo_agent_home_bottle);
     g_test_add_func("/manifest/trust/repo-symlinks", test_trust_repo_symlinks);
+    g_test_add_func("/manifest/trust/home-is-not-a-repo", test_trust_home_is_not_a_repo);
     g_test_add_func("/manifest/catalog/shadowed-agent", test_catalog_shadowed_agent);
     g_test_add_func("/manifest/catalog/check-collects-everything", test_check_collects_everything);
     g_test_add_func("/manifest/skills/missing", test_skills_missing);
