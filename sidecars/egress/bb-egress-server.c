@@ -365,6 +365,12 @@ bb_egress_server_get_port(BbEgressServer *self)
     return self->port;
 }
 
+guint
+bb_egress_server_get_active(BbEgressServer *self)
+{
+    return (guint)g_atomic_int_get(&self->active);
+}
+
 void
 bb_egress_server_stop(BbEgressServer *self)
 {

@@ -49,6 +49,8 @@ BbEgressUpstreams *bb_egress_server_get_upstreams(BbEgressServer *self);
 /* Binds ADDR:PORT (port 0 picks one) and starts accepting. */
 gboolean bb_egress_server_start(BbEgressServer *self, const gchar *listen, GError **error);
 guint16 bb_egress_server_get_port(BbEgressServer *self);
+/* Agent connections open right now. */
+guint bb_egress_server_get_active(BbEgressServer *self);
 /* Stops accepting; open connections end on their own. */
 void bb_egress_server_stop(BbEgressServer *self);
 

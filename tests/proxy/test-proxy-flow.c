@@ -342,7 +342,10 @@ test_scan_points(void)
     assert_blocked(r3, "scanner");
     /* The blocked body never completed a request upstream. */
     g_assert_cmpuint(bb_test_upstream_count(F.https), ==, 1);
-    g_assert_cmpint(scan_counts.done, ==, 3);
+    /* exchange_done runs after the response is on the wire */
+    for (guint i = 0; i < 200 && g_atomic_int_get(&scan_counts.done) < 3; i++)
+        g_usleep(10000);
+    g_assert_cmpint(g_atomic_int_get(&scan_counts.done), ==, 3);
 }
 
 /* ---- control plane ---- */
@@ -409,8 +412,14 @@ test_audit_log(void)
     reset();
     r = via_tunnel("api.test", raw);
     r2 = via_tunnel("api.test", blocked);
-    g_usleep(100000);
-    g_assert_true(g_file_get_contents(F.audit_path, &log, NULL, NULL));
+    /* audit lines are written after the response: wait for the last one */
+    for (guint i = 0; i < 200; i++) {
+        g_clear_pointer(&log, g_free);
+        g_assert_true(g_file_get_contents(F.audit_path, &log, NULL, NULL));
+        if (strstr(log, "/v1/audited-block") != NULL)
+            break;
+        g_usleep(10000);
+    }
     g_assert_nonnull(strstr(log, "\"method\":\"GET\",\"host\":\"api.test\""));
     g_assert_nonnull(strstr(log, "\"path\":\"/v1/audited\",\"decision\":\"allow\""));
     g_assert_nonnull(strstr(log, "\"path\":\"/v1/audited-block\",\"decision\":\"block\","

@@ -191,7 +191,10 @@ test_max_connections(void)
     limits = saved;
     limits.max_connections = 3;
     bb_egress_server_set_limits(F.server, &limits);
-    g_usleep(200000); /* let earlier tests' connections wind down */
+    /* let earlier tests' connections wind down */
+    for (guint i = 0; i < 500 && bb_egress_server_get_active(F.server) > 0; i++)
+        g_usleep(10000);
+    g_assert_cmpuint(bb_egress_server_get_active(F.server), ==, 0);
     for (guint i = 0; i < 3; i++)
         held[i] = tunnel("open.test");
     extra = bb_test_conn_new(F.port);
