@@ -351,13 +351,25 @@ is_git_push(const gchar *path, const gchar *query, const BbHttpHead *head)
            field_has(head, "content-type", "x-git-receive-pack");
 }
 
+/* Exactly the two smart-HTTP fetch requests git makes. */
 static gboolean
-is_git_fetch(const gchar *method, const gchar *path, const gchar *query, const BbHttpHead *head)
+is_git_fetch_request(const gchar *method, const gchar *path, const gchar *query)
 {
     if (g_strcmp0(method, "GET") == 0 && g_str_has_suffix(path, "/info/refs") &&
         query_has_service(query, "git-upload-pack"))
         return TRUE;
-    return g_str_has_suffix(path, "/git-upload-pack") ||
+    return g_strcmp0(method, "POST") == 0 && g_str_has_suffix(path, "/git-upload-pack");
+}
+
+/* Anything that smells of upload-pack: refused on routes without
+ * git.fetch, whatever its shape. */
+static gboolean
+looks_like_git_fetch(const gchar *method, const gchar *path, const gchar *query,
+                     const BbHttpHead *head)
+{
+    return is_git_fetch_request(method, path, query) ||
+           g_str_has_suffix(path, "/git-upload-pack") ||
+           (g_str_has_suffix(path, "/info/refs") && query_has_service(query, "git-upload-pack")) ||
            field_has(head, "content-type", "x-git-upload-pack");
 }
 
@@ -440,11 +452,16 @@ bb_egress_policy_check(const BbEgressRouteEntry *entry, const gchar *method, con
         *rule = g_strdup("git push over HTTP is never allowed; push through the git gate");
         return BB_BLOCK_GIT_PUSH;
     }
-    if (is_git_fetch(method, path, query, head)) {
-        if (route->git_fetch)
+    if (looks_like_git_fetch(method, path, query, head)) {
+        if (!route->git_fetch) {
+            *rule = g_strdup_printf("route %s does not set git.fetch", route->host);
+            return BB_BLOCK_GIT_FETCH;
+        }
+        /* git.fetch grants the two fetch requests, nothing else: a
+         * look-alike (say, the content type on another path) still has
+         * to pass `matches`. */
+        if (is_git_fetch_request(method, path, query))
             return BB_BLOCK_NONE;
-        *rule = g_strdup_printf("route %s does not set git.fetch", route->host);
-        return BB_BLOCK_GIT_FETCH;
     }
     if (has_method_override(head)) {
         *rule = g_strdup("method-override headers are not allowed");

@@ -48,7 +48,8 @@ routes_json(void)
         "{\"host\": \"keyed.test\", \"port\": %u, \"auth_scheme\": \"ApiKey\", \"token_ref\": "
         "\"API_TOKEN\"},"
         "{\"host\": \"open.test\", \"port\": %u},"
-        "{\"host\": \"git.test\", \"port\": %u, \"git_fetch\": true},"
+        "{\"host\": \"git.test\", \"port\": %u, \"git_fetch\": true, \"matches\": "
+        "[{\"paths\": [{\"type\": \"prefix\", \"value\": \"/docs/\"}], \"methods\": [\"GET\"]}]},"
         "{\"host\": \"plain.test\", \"port\": %u},"
         "{\"host\": \"plainauth.test\", \"port\": %u, \"auth_scheme\": \"Bearer\", "
         "\"token_ref\": \"API_TOKEN\"}]}",

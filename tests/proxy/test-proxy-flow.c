@@ -143,8 +143,8 @@ test_upstream_resumption(void)
      * needs a new handshake; after the first, sessions resume. */
     guint before = bb_test_upstream_resumed(F.https);
     for (guint i = 0; i < 3; i++) {
-        g_autofree gchar *raw = req("GET", "git.test", "/close", NULL);
-        g_autoptr(BbTestResponse) r = via_tunnel("git.test", raw);
+        g_autofree gchar *raw = req("GET", "open.test", "/close", NULL);
+        g_autoptr(BbTestResponse) r = via_tunnel("open.test", raw);
         g_assert_cmpuint(r->status, ==, 200);
         g_assert_nonnull(strstr((const gchar *)r->body->data, "until-close body"));
     }

@@ -336,6 +336,12 @@ test_git(void)
          "Content-Type: application/x-git-receive-pack-request\r\nContent-Length: 0\r\n", 403},
         {"open.test", "GET", "/r.git/info/refs?service=git-upload-pack", NULL, 403},
         {"open.test", "POST", "/r.git/git-receive-pack", "Content-Length: 0\r\n", 403},
+        /* git.fetch grants exactly the fetch requests, not their look-alikes */
+        {"git.test", "POST", "/admin/delete",
+         "Content-Type: application/x-git-upload-pack-request\r\nContent-Length: 0\r\n", 403},
+        {"git.test", "GET", "/r.git/git-upload-pack", NULL, 403},
+        {"git.test", "GET", "/docs/readme", NULL, 200},
+        {"git.test", "GET", "/other", NULL, 403},
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autofree gchar *raw = req(cases[i].method, cases[i].host, cases[i].path, cases[i].extra);
