@@ -223,8 +223,6 @@ test_sidecar_reload_and_dns(void)
     g_autoptr(Curl) after = NULL;
     g_autoptr(Curl) api = NULL;
     g_autofree gchar *log = NULL;
-    g_autofree gchar *dig = NULL;
-    g_autoptr(GSubprocess) dig_p = NULL;
     g_autoptr(GError) error = NULL;
 
     write_file(routes, one);
