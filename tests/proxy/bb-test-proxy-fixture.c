@@ -52,8 +52,12 @@ routes_json(void)
         "[{\"paths\": [{\"type\": \"prefix\", \"value\": \"/docs/\"}], \"methods\": [\"GET\"]}]},"
         "{\"host\": \"plain.test\", \"port\": %u},"
         "{\"host\": \"plainauth.test\", \"port\": %u, \"auth_scheme\": \"Bearer\", "
+        "\"token_ref\": \"API_TOKEN\"},"
+        "{\"host\": \"untrusted.test\", \"port\": %u},"
+        "{\"host\": \"misnamed.test\", \"port\": %u, \"auth_scheme\": \"Bearer\", "
         "\"token_ref\": \"API_TOKEN\"}]}",
-        s, s, s, s, p, p);
+        s, s, s, s, p, p, bb_test_upstream_get_port(F.untrusted),
+        bb_test_upstream_get_port(F.misnamed));
 }
 
 BbEgressPolicy *
@@ -92,6 +96,8 @@ setup_fixture(const BbEgressScanner *scanner)
     F.lookups = g_ptr_array_new_with_free_func(g_free);
     F.https = bb_test_upstream_new(TRUE, SECRET);
     F.http = bb_test_upstream_new(FALSE, SECRET);
+    F.untrusted = bb_test_upstream_new(TRUE, SECRET);
+    F.misnamed = bb_test_upstream_new_misnamed(F.https, "other.test");
     F.registry = bb_test_auth_registry_new();
     F.secrets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_hash_table_insert(F.secrets, g_strdup("API_TOKEN"), g_strdup(SECRET));
@@ -110,6 +116,13 @@ setup_fixture(const BbEgressScanner *scanner)
         g_autofree gchar *pin =
             g_strdup_printf("%s:%u:127.0.0.1", i == 0 ? "plain.test" : "plainauth.test",
                             bb_test_upstream_get_port(F.http));
+        g_assert_true(bb_egress_upstreams_add_pin(ups, pin, NULL));
+    }
+    for (guint i = 0; i < 2; i++) {
+        BbTestUpstream *up = i == 0 ? F.untrusted : F.misnamed;
+        g_autofree gchar *pin =
+            g_strdup_printf("%s:%u:127.0.0.1", i == 0 ? "untrusted.test" : "misnamed.test",
+                            bb_test_upstream_get_port(up));
         g_assert_true(bb_egress_upstreams_add_pin(ups, pin, NULL));
     }
     bb_egress_upstreams_set_observer(ups, record_lookup, NULL);

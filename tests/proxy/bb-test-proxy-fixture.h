@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 typedef struct {
     BbTestUpstream *https;
     BbTestUpstream *http;
+    BbTestUpstream *untrusted; /* its own CA, which the proxy does not trust */
+    BbTestUpstream *misnamed;  /* trusted CA, certificate for another name */
     BbEgressServer *server;
     guint16 port;
     gchar *proxy_ca;

@@ -24,6 +24,7 @@ struct _BbTestUpstream {
     gboolean sse_released;
     guint connections;
     guint resumed;
+    gchar *fixed_name; /* present a certificate for this name, whatever the SNI */
 };
 
 typedef struct {
@@ -47,7 +48,8 @@ static gint
 on_sni(SSL *ssl, gint *alert, gpointer arg)
 {
     BbTestUpstream *up = arg;
-    const gchar *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    const gchar *name = up->fixed_name != NULL ? up->fixed_name
+                                               : SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
     X509 *leaf = bb_egress_ca_get_leaf(up->ca, name != NULL ? name : "localhost", NULL);
     SSL_use_certificate(ssl, leaf);
     SSL_use_PrivateKey(ssl, bb_egress_ca_get_leaf_key(up->ca));
@@ -302,8 +304,8 @@ accept_thread(gpointer data)
     }
 }
 
-BbTestUpstream *
-bb_test_upstream_new(gboolean tls, const gchar *secret)
+static BbTestUpstream *
+upstream_new(gboolean tls, const gchar *secret, BbEgressCa *shared_ca, const gchar *fixed_name)
 {
     BbTestUpstream *up = g_new0(BbTestUpstream, 1);
     struct sockaddr_in sin = {.sin_family = AF_INET};
@@ -317,7 +319,9 @@ bb_test_upstream_new(gboolean tls, const gchar *secret)
     if (tls) {
         g_autofree gchar *pem = NULL;
         gint fd;
-        up->ca = bb_egress_ca_new("bot-bottle test upstream CA", NULL);
+        up->fixed_name = g_strdup(fixed_name);
+        up->ca =
+            shared_ca != NULL ? shared_ca : bb_egress_ca_new("bot-bottle test upstream CA", NULL);
         g_assert_nonnull(up->ca);
         pem = bb_egress_ca_get_cert_pem(up->ca);
         fd = g_file_open_tmp("bb-upstream-ca-XXXXXX.pem", &up->ca_file, NULL);
@@ -337,6 +341,18 @@ bb_test_upstream_new(gboolean tls, const gchar *secret)
     up->port = ntohs(sin.sin_port);
     g_thread_unref(g_thread_new("fixture-accept", accept_thread, up));
     return up;
+}
+
+BbTestUpstream *
+bb_test_upstream_new(gboolean tls, const gchar *secret)
+{
+    return upstream_new(tls, secret, NULL, NULL);
+}
+
+BbTestUpstream *
+bb_test_upstream_new_misnamed(BbTestUpstream *trusted, const gchar *name)
+{
+    return upstream_new(TRUE, trusted->secret, trusted->ca, name);
 }
 
 guint16

@@ -18,6 +18,9 @@ typedef struct {
 typedef struct _BbTestUpstream BbTestUpstream;
 
 BbTestUpstream *bb_test_upstream_new(gboolean tls, const gchar *secret);
+/* A TLS fixture signed by @trusted's CA that always presents a
+ * certificate for @name, whatever name the client asks for. */
+BbTestUpstream *bb_test_upstream_new_misnamed(BbTestUpstream *trusted, const gchar *name);
 guint16 bb_test_upstream_get_port(BbTestUpstream *self);
 /* PEM file of the fixture's CA (TLS fixtures only). */
 const gchar *bb_test_upstream_get_ca_file(BbTestUpstream *self);

@@ -52,6 +52,7 @@ test_malformed_requests(void)
         {"CTL in target", "GET /a\x01 HTTP/1.1\r\nHost: %s\r\n\r\n"},
         {"double space", "GET  /a HTTP/1.1\r\nHost: %s\r\n\r\n"},
         {"HTTP/2.0", "GET /a HTTP/2.0\r\nHost: %s\r\n\r\n"},
+        {"h2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n%s"},
         {"HTTP/1.1 lower", "GET /a http/1.1\r\nHost: %s\r\n\r\n"},
         {"leading CRLF", "\r\nGET /a HTTP/1.1\r\nHost: %s\r\n\r\n"},
         {"chunk size non-hex", "POST /a HTTP/1.1\r\nHost: %s\r\nTransfer-Encoding: "

@@ -318,6 +318,42 @@ test_upgrades_refused(void)
     g_assert_cmpuint(bb_test_upstream_count(F.https), ==, 0);
 }
 
+/* Via a tunnel to @host on @up's port. */
+static BbTestResponse *
+via_tunnel_port(const gchar *host, BbTestUpstream *up, const gchar *path)
+{
+    g_autoptr(BbTestConn) c = bb_test_conn_new(F.port);
+    guint port = bb_test_upstream_get_port(up);
+    g_autofree gchar *authority = g_strdup_printf("%s:%u", host, port);
+    g_autofree gchar *raw =
+        g_strdup_printf("GET %s HTTP/1.1\r\nHost: %s:%u\r\n\r\n", path, host, port);
+    g_assert_cmpuint(bb_test_conn_connect(c, authority), ==, 200);
+    g_assert_true(bb_test_conn_tls(c, host, F.proxy_ca));
+    g_assert_true(bb_test_conn_send(c, raw, -1));
+    return bb_test_conn_read_response(c);
+}
+
+static void
+test_upstream_verification(void)
+{
+    /* An upstream whose certificate does not chain to a trusted CA, or
+     * names another host, gets no request (and no credential). */
+    g_autoptr(BbTestResponse) r1 = NULL;
+    g_autoptr(BbTestResponse) r2 = NULL;
+    reset();
+    bb_test_upstream_reset(F.untrusted);
+    bb_test_upstream_reset(F.misnamed);
+    r1 = via_tunnel_port("untrusted.test", F.untrusted, "/x");
+    g_assert_cmpuint(r1->status, ==, 502);
+    g_assert_nonnull(strstr((const gchar *)r1->body->data, "certificate verification"));
+    r2 = via_tunnel_port("misnamed.test", F.misnamed, "/x");
+    g_assert_cmpuint(r2->status, ==, 502);
+    g_assert_nonnull(strstr((const gchar *)r2->body->data, "certificate verification"));
+    g_assert_cmpuint(bb_test_upstream_count(F.untrusted), ==, 0);
+    g_assert_cmpuint(bb_test_upstream_count(F.misnamed), ==, 0);
+    g_assert_cmpuint(bb_test_upstream_connections(F.misnamed), ==, 1); /* it was tried */
+}
+
 static void
 test_git(void)
 {
@@ -376,6 +412,7 @@ main(gint argc, gchar **argv)
     g_test_add_func("/proxy/policy/doh", test_doh_refused);
     g_test_add_func("/proxy/policy/upgrades", test_upgrades_refused);
     g_test_add_func("/proxy/policy/git", test_git);
+    g_test_add_func("/proxy/upstream/verification", test_upstream_verification);
     rc = g_test_run();
     bb_egress_server_stop(F.server);
     return rc;
