@@ -119,21 +119,35 @@ wipe_free(gchar *s)
 }
 
 static BbScanVerdict
-request_body_hook(gpointer ctx, const gchar *data, gsize len, gboolean last)
+run_body_hook(BbScanVerdict (*hook)(gpointer, BbEgressExchange *, const gchar *, gsize, gboolean),
+              gpointer user_data, BbEgressExchange *ex, const gchar *data, gsize len, gboolean last,
+              GBytes **replacement)
 {
-    Session *s = ((gpointer *)ctx)[0];
-    Request *rq = ((gpointer *)ctx)[1];
-    BbEgressScanner *sc = &s->server->scanner;
-    return sc->request_body(sc->user_data, &rq->exchange, data, len, last);
+    BbScanVerdict verdict = hook(user_data, ex, data, len, last);
+    if (verdict == BB_SCAN_REPLACE)
+        *replacement = g_steal_pointer(&ex->replacement);
+    g_clear_pointer(&ex->replacement, g_bytes_unref);
+    return verdict;
 }
 
 static BbScanVerdict
-response_body_hook(gpointer ctx, const gchar *data, gsize len, gboolean last)
+request_body_hook(gpointer ctx, const gchar *data, gsize len, gboolean last, GBytes **replacement)
 {
     Session *s = ((gpointer *)ctx)[0];
     Request *rq = ((gpointer *)ctx)[1];
     BbEgressScanner *sc = &s->server->scanner;
-    return sc->response_body(sc->user_data, &rq->exchange, data, len, last);
+    return run_body_hook(sc->request_body, sc->user_data, &rq->exchange, data, len, last,
+                         replacement);
+}
+
+static BbScanVerdict
+response_body_hook(gpointer ctx, const gchar *data, gsize len, gboolean last, GBytes **replacement)
+{
+    Session *s = ((gpointer *)ctx)[0];
+    Request *rq = ((gpointer *)ctx)[1];
+    BbEgressScanner *sc = &s->server->scanner;
+    return run_body_hook(sc->response_body, sc->user_data, &rq->exchange, data, len, last,
+                         replacement);
 }
 
 typedef enum {

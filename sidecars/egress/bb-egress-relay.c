@@ -89,12 +89,28 @@ emit(BbRelay *r, const gchar *data, gsize len, gboolean last, GString *out)
     gsize wire_len;
     gchar size_line[24];
     gint size_len = 0;
+    g_autoptr(GBytes) replacement = NULL;
 
-    if (r->hook != NULL && (len > 0 || last) &&
-        r->hook(r->hook_ctx, data, len, last) == BB_SCAN_BLOCK) {
-        r->blocked = TRUE;
-        r->reason = "blocked by a scanner";
-        return FALSE;
+    if (data == NULL)
+        data = ""; /* hooks always get a valid pointer, even for the final call */
+    if (r->hook != NULL && (len > 0 || last)) {
+        BbScanVerdict verdict = r->hook(r->hook_ctx, data, len, last, &replacement);
+        if (verdict == BB_SCAN_BLOCK || (verdict == BB_SCAN_REPLACE && replacement == NULL)) {
+            r->blocked = TRUE;
+            r->reason = "blocked by a scanner";
+            return FALSE;
+        }
+        if (verdict == BB_SCAN_REPLACE) {
+            gsize new_len = 0;
+            const gchar *new_data = g_bytes_get_data(replacement, &new_len);
+            if (r->framing == BB_HTTP_BODY_LENGTH && new_len != len) {
+                r->blocked = TRUE;
+                r->reason = "a redaction would change a fixed-length body";
+                return FALSE;
+            }
+            data = new_data;
+            len = new_len;
+        }
     }
     r->bytes += len;
     /* Leave room in front for the chunk-size line so a chunk goes out

@@ -28,7 +28,9 @@ void bb_scrubber_finish(BbScrubber *scrubber, GString *out);
 /* Scrubs @str in place. */
 void bb_scrub_in_place(GPtrArray *secrets, gchar *str, gsize len);
 
-typedef BbScanVerdict (*BbBodyHook)(gpointer ctx, const gchar *data, gsize len, gboolean last);
+/* On BB_SCAN_REPLACE, *replacement holds the bytes to send instead. */
+typedef BbScanVerdict (*BbBodyHook)(gpointer ctx, const gchar *data, gsize len, gboolean last,
+                                    GBytes **replacement);
 
 typedef struct {
     BbConn *src;

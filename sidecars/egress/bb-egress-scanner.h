@@ -16,6 +16,10 @@ G_BEGIN_DECLS
 typedef enum {
     BB_SCAN_ALLOW,
     BB_SCAN_BLOCK,
+    /* Body hooks only: forward exchange->replacement instead of the
+     * bytes given (redaction). A fixed-length body must keep its
+     * length, or the exchange is blocked; chunked bodies may change. */
+    BB_SCAN_REPLACE,
 } BbScanVerdict;
 
 /* One request/response pair as the scanner sees it. */
@@ -29,6 +33,7 @@ typedef struct {
     const BbHttpHead *response; /* NULL until the response head arrived */
     gpointer scanner_data;      /* the scanner's per-exchange state */
     gchar *block_rule;          /* set (g_strdup) by a hook that blocks */
+    GBytes *replacement;        /* set by a body hook returning BB_SCAN_REPLACE */
 } BbEgressExchange;
 
 typedef struct {

@@ -354,6 +354,7 @@ request_clear(BbEgressServer *server, Request *rq)
     if (rq->exchange_started && server->scanner.exchange_done != NULL)
         server->scanner.exchange_done(server->scanner.user_data, &rq->exchange);
     g_free(rq->exchange.block_rule);
+    g_clear_pointer(&rq->exchange.replacement, g_bytes_unref);
     g_free(rq->method);
     g_free(rq->host);
     g_free(rq->origin_target);

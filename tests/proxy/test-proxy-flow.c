@@ -275,6 +275,13 @@ scan_request_body(gpointer data, BbEgressExchange *ex, const gchar *buf, gsize l
     if (!is_scan_path(ex))
         return BB_SCAN_ALLOW;
     g_atomic_int_inc(&scan_counts.request_bodies);
+    if (g_str_has_prefix(ex->path, "/scan/redact") && g_strstr_len(buf, (gssize)len, "hello")) {
+        /* same length on /scan/redact-same, longer elsewhere */
+        const gchar *with =
+            g_str_has_prefix(ex->path, "/scan/redact-same") ? "HELLO" : "[redacted]";
+        ex->replacement = g_bytes_new(with, strlen(with));
+        return BB_SCAN_REPLACE;
+    }
     if (g_strstr_len(buf, (gssize)len, "BLOCKME") != NULL) {
         ex->block_rule = g_strdup("test scanner: body");
         return BB_SCAN_BLOCK;
@@ -346,6 +353,37 @@ test_scan_points(void)
     for (guint i = 0; i < 200 && g_atomic_int_get(&scan_counts.done) < 3; i++)
         g_usleep(10000);
     g_assert_cmpint(g_atomic_int_get(&scan_counts.done), ==, 3);
+}
+
+static void
+test_scan_redaction(void)
+{
+    g_autofree gchar *same = req("POST", "open.test", "/scan/redact-same", "Content-Length: 5\r\n");
+    g_autofree gchar *same_full = g_strconcat(same, "hello", NULL);
+    g_autofree gchar *chunked =
+        req("POST", "open.test", "/scan/redact-chunked", "Transfer-Encoding: chunked\r\n");
+    g_autofree gchar *chunked_full = g_strconcat(chunked, "5\r\nhello\r\n0\r\n\r\n", NULL);
+    g_autofree gchar *longer = req("POST", "open.test", "/scan/redact-cl", "Content-Length: 5\r\n");
+    g_autofree gchar *longer_full = g_strconcat(longer, "hello", NULL);
+    g_autoptr(BbTestResponse) r1 = NULL;
+    g_autoptr(BbTestResponse) r2 = NULL;
+    g_autoptr(BbTestResponse) r3 = NULL;
+    BbTestRequest *seen;
+
+    reset();
+    r1 = via_tunnel("open.test", same_full);
+    g_assert_cmpuint(r1->status, ==, 200);
+    seen = bb_test_upstream_get(F.https, 0);
+    g_assert_cmpint(memcmp(seen->body->data, "HELLO", 5), ==, 0);
+    r2 = via_tunnel("open.test", chunked_full);
+    g_assert_cmpuint(r2->status, ==, 200);
+    seen = bb_test_upstream_get(F.https, 1);
+    g_assert_cmpuint(seen->body->len, ==, 10);
+    g_assert_cmpint(memcmp(seen->body->data, "[redacted]", 10), ==, 0);
+    /* a fixed-length body cannot grow: refused, nothing completes upstream */
+    r3 = via_tunnel("open.test", longer_full);
+    assert_blocked(r3, "scanner");
+    g_assert_cmpuint(bb_test_upstream_count(F.https), ==, 2);
 }
 
 /* ---- control plane ---- */
@@ -448,6 +486,7 @@ main(gint argc, gchar **argv)
     g_test_add_func("/proxy/stream/upstream-resumption", test_upstream_resumption);
     g_test_add_func("/proxy/plain-http", test_plain_http);
     g_test_add_func("/proxy/scan/points", test_scan_points);
+    g_test_add_func("/proxy/scan/redaction", test_scan_redaction);
     g_test_add_func("/proxy/control/routes", test_introspection);
     g_test_add_func("/proxy/control/reload", test_reload_keeps_connections);
     g_test_add_func("/proxy/control/audit", test_audit_log);
