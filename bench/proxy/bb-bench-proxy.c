@@ -539,12 +539,16 @@ enum { M_KA_RPS, M_KA_RPCPU, M_LAT50, M_LAT99, M_NEWCONN, M_NEWCONN_CPU, M_RSS, 
 static void
 measure(Proxy *p, const Stub *stub, Series *m, gdouble direct_p50, gdouble direct_p99)
 {
-    LoadResult ka, lat, nc;
+    LoadResult ka = {0}, lat = {0}, nc = {0};
+    const gchar *only = g_getenv("BENCH_ONLY"); /* keepalive, latency or newconn */
     /* warm-up: mint, upstream handshake, pool */
     run_load(p->port, stub->port, p->ctx, 1, FALSE, FALSE, 0);
-    ka = run_load(p->port, stub->port, p->ctx, 8, FALSE, FALSE, p->pid);
-    lat = run_load(p->port, stub->port, p->ctx, 1, FALSE, TRUE, 0);
-    nc = run_load(p->port, stub->port, p->ctx, 4, TRUE, FALSE, p->pid);
+    if (only == NULL || g_strcmp0(only, "keepalive") == 0)
+        ka = run_load(p->port, stub->port, p->ctx, 8, FALSE, FALSE, p->pid);
+    if (only == NULL || g_strcmp0(only, "latency") == 0)
+        lat = run_load(p->port, stub->port, p->ctx, 1, FALSE, TRUE, 0);
+    if (only == NULL || g_strcmp0(only, "newconn") == 0)
+        nc = run_load(p->port, stub->port, p->ctx, 4, TRUE, FALSE, p->pid);
     add(&m[M_KA_RPS], ka.per_second);
     add(&m[M_KA_RPCPU], ka.cpu_s > 0 ? ka.per_second * duration_s / ka.cpu_s : 0);
     add(&m[M_LAT50], MAX(lat.p50_us - direct_p50, 0));
