@@ -209,8 +209,32 @@ bb_test_conn_connect(BbTestConn *c, const gchar *authority)
     return r != NULL ? r->status : 0;
 }
 
+gpointer
+bb_test_conn_get_session(BbTestConn *c)
+{
+    return SSL_get1_session(c->ssl);
+}
+
+static gboolean tls_handshake(BbTestConn *c, const gchar *sni, const gchar *ca_file,
+                              SSL_SESSION *session);
+
+gboolean
+bb_test_conn_tls_resume(BbTestConn *c, const gchar *sni, const gchar *ca_file, gpointer session,
+                        gboolean *resumed)
+{
+    gboolean ok = tls_handshake(c, sni, ca_file, session);
+    *resumed = ok && SSL_session_reused(c->ssl);
+    return ok;
+}
+
 gboolean
 bb_test_conn_tls(BbTestConn *c, const gchar *sni, const gchar *ca_file)
+{
+    return tls_handshake(c, sni, ca_file, NULL);
+}
+
+static gboolean
+tls_handshake(BbTestConn *c, const gchar *sni, const gchar *ca_file, SSL_SESSION *session)
 {
     c->ctx = SSL_CTX_new(TLS_client_method());
     SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
@@ -221,6 +245,8 @@ bb_test_conn_tls(BbTestConn *c, const gchar *sni, const gchar *ca_file)
         SSL_set_tlsext_host_name(c->ssl, sni);
         SSL_set1_host(c->ssl, sni);
     }
+    if (session != NULL)
+        SSL_set_session(c->ssl, session);
     if (SSL_connect(c->ssl) != 1) {
         SSL_free(c->ssl);
         c->ssl = NULL;

@@ -26,6 +26,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(BbTestConn, bb_test_conn_free)
 guint bb_test_conn_connect(BbTestConn *c, const gchar *authority);
 /* TLS handshake with @sni (NULL: none), trusting only @ca_file. */
 gboolean bb_test_conn_tls(BbTestConn *c, const gchar *sni, const gchar *ca_file);
+/* The TLS session to resume later (after a response was read, so TLS
+ * 1.3 tickets have arrived); free with SSL_SESSION_free(). */
+gpointer bb_test_conn_get_session(BbTestConn *c);
+/* Like bb_test_conn_tls(), offering @session; *resumed says if it was. */
+gboolean bb_test_conn_tls_resume(BbTestConn *c, const gchar *sni, const gchar *ca_file,
+                                 gpointer session, gboolean *resumed);
 gboolean bb_test_conn_send(BbTestConn *c, const gchar *data, gssize len);
 /* NULL when the connection closed or timed out before a full head. */
 BbTestResponse *bb_test_conn_read_response(BbTestConn *c);

@@ -2,6 +2,7 @@
  * injection and stripping, scrubbing, redirects, streaming, pooling, scan
  * points, and the control plane (introspection, reload, audit). Judged
  * at the fixture upstream. */
+#include <openssl/ssl.h>
 #include <string.h>
 
 #include "bb-test-proxy-fixture.h"
@@ -197,6 +198,31 @@ test_expect_continue(void)
     seen = bb_test_upstream_get(F.https, 0);
     g_assert_cmpuint(seen->body->len, ==, 5);
     g_assert_null(strstr(seen->head, "Expect:"));
+}
+
+static void
+test_agent_resumption(void)
+{
+    /* An agent reconnecting with its ticket skips the full handshake. */
+    g_autoptr(BbTestConn) first = tunnel("open.test");
+    g_autofree gchar *raw = req("GET", "open.test", "/resume", NULL);
+    g_autofree gchar *authority = g_strdup_printf("open.test:%u", https_port());
+    g_autoptr(BbTestResponse) r1 = NULL;
+    g_autoptr(BbTestResponse) r2 = NULL;
+    g_autoptr(BbTestConn) second = bb_test_conn_new(F.port);
+    SSL_SESSION *session;
+    gboolean resumed = FALSE;
+    g_assert_true(bb_test_conn_send(first, raw, -1));
+    r1 = bb_test_conn_read_response(first);
+    g_assert_cmpuint(r1->status, ==, 200);
+    session = bb_test_conn_get_session(first);
+    g_assert_cmpuint(bb_test_conn_connect(second, authority), ==, 200);
+    g_assert_true(bb_test_conn_tls_resume(second, "open.test", F.proxy_ca, session, &resumed));
+    SSL_SESSION_free(session);
+    g_assert_true(resumed);
+    g_assert_true(bb_test_conn_send(second, raw, -1));
+    r2 = bb_test_conn_read_response(second);
+    g_assert_cmpuint(r2->status, ==, 200);
 }
 
 static void
@@ -484,6 +510,7 @@ main(gint argc, gchar **argv)
     g_test_add_func("/proxy/stream/expect-continue", test_expect_continue);
     g_test_add_func("/proxy/stream/head-then-next", test_head_then_next);
     g_test_add_func("/proxy/stream/upstream-resumption", test_upstream_resumption);
+    g_test_add_func("/proxy/stream/agent-resumption", test_agent_resumption);
     g_test_add_func("/proxy/plain-http", test_plain_http);
     g_test_add_func("/proxy/scan/points", test_scan_points);
     g_test_add_func("/proxy/scan/redaction", test_scan_redaction);
