@@ -144,6 +144,8 @@ emit(BbRelay *r, const gchar *data, gsize len, gboolean last, GString *out)
         g_string_append_len(both, wire, (gssize)wire_len);
         r->prefix = NULL;
         ok = bb_conn_write(r->dst, both->str, both->len);
+        /* the prefix may be a request head holding an injected credential */
+        explicit_bzero(both->str, both->len);
         if (!ok)
             r->dst_failed = TRUE;
         return ok;
