@@ -1,0 +1,299 @@
+/* One pass that undoes the cheap disguises: percent-escapes, JSON and C
+ * backslash escapes, HTML character references, invisible characters,
+ * Unicode tag characters (ASCII smuggling), full-width and mathematical
+ * alphanumeric forms. Each pass undoes one layer; the walk repeats it. */
+#include "bb-dlp-view.h"
+
+#include <string.h>
+
+typedef struct {
+    guint8 *out;
+    gsize out_len;
+    GArray *edits;
+} BbNormalizer;
+
+static gint
+bb_hex_value(guint8 c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses @digits hex digits at @p; -1 when any is not hex. */
+static gint64
+bb_hex_number(const guint8 *p, guint digits)
+{
+    gint64 value = 0;
+    for (guint i = 0; i < digits; i++) {
+        gint v = bb_hex_value(p[i]);
+        if (v < 0)
+            return -1;
+        value = value * 16 + v;
+    }
+    return value;
+}
+
+static gsize
+bb_utf8_put(guint8 *out, guint32 cp)
+{
+    if (cp < 0x80) {
+        out[0] = (guint8)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (guint8)(0xc0 | (cp >> 6));
+        out[1] = (guint8)(0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (guint8)(0xe0 | (cp >> 12));
+        out[1] = (guint8)(0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (guint8)(0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (guint8)(0xf0 | (cp >> 18));
+    out[1] = (guint8)(0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (guint8)(0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (guint8)(0x80 | (cp & 0x3f));
+    return 4;
+}
+
+/* Records that @in_len input bytes at @in became the last @out_len output
+ * bytes, merging with the previous edit when they touch. */
+static void
+bb_normalizer_edit(BbNormalizer *n, gsize in, gsize in_len, gsize out_len)
+{
+    gsize out = n->out_len - out_len;
+    if (n->edits->len > 0) {
+        BbDlpEdit *last = &g_array_index(n->edits, BbDlpEdit, n->edits->len - 1);
+        if (last->in + last->in_len == in && last->out + last->out_len == out) {
+            last->in_len += in_len;
+            last->out_len += out_len;
+            return;
+        }
+    }
+    BbDlpEdit edit = {.out = out, .out_len = out_len, .in = in, .in_len = in_len};
+    g_array_append_val(n->edits, edit);
+}
+
+/* What a code point folds to: -1 keeps it, -2 drops it, else an ASCII or
+ * other replacement code point. */
+static gint64
+bb_fold_codepoint(guint32 cp)
+{
+    if ((cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2060 && cp <= 0x2064) || cp == 0xfeff ||
+        cp == 0x00ad || cp == 0x180e || cp == 0x034f || (cp >= 0x202a && cp <= 0x202e) ||
+        (cp >= 0x2066 && cp <= 0x2069))
+        return -2;
+    if (cp >= 0xe0000 && cp <= 0xe007f)
+        return (cp >= 0xe0020 && cp <= 0xe007e) ? (gint64)(cp - 0xe0000) : -2;
+    if (cp >= 0xff01 && cp <= 0xff5e)
+        return cp - 0xfee0;
+    if (cp == 0x3000 || cp == 0x00a0)
+        return ' ';
+    if (cp >= 0x1d400 && cp <= 0x1d6a3) {
+        guint32 i = (cp - 0x1d400) % 52;
+        return i < 26 ? 'A' + i : 'a' + (i - 26);
+    }
+    if (cp >= 0x1d7ce && cp <= 0x1d7ff)
+        return '0' + (cp - 0x1d7ce) % 10;
+    return -1;
+}
+
+/* Decodes one UTF-8 sequence at @p; returns its length or 0 if invalid. */
+static gsize
+bb_utf8_get(const guint8 *p, gsize avail, guint32 *cp)
+{
+    guint8 c = p[0];
+    gsize n;
+    guint32 v;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        v = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        v = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        v = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (avail < n)
+        return 0;
+    for (gsize i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        v = (v << 6) | (p[i] & 0x3f);
+    }
+    *cp = v;
+    return n;
+}
+
+/* Each bb_try_* looks at the escape at @p (with @avail bytes left),
+ * writes its decoding to the output and returns the input length used,
+ * or 0 when the bytes are not an escape it knows. */
+static gsize
+bb_try_percent(BbNormalizer *n, const guint8 *p, gsize avail)
+{
+    gint64 v;
+    if (avail < 3 || (v = bb_hex_number(p + 1, 2)) < 0)
+        return 0;
+    n->out[n->out_len++] = (guint8)v;
+    return 3;
+}
+
+static gsize
+bb_try_backslash(BbNormalizer *n, const guint8 *p, gsize avail)
+{
+    static const gchar simple_from[] = "nrtbf\"\\/'";
+    static const gchar simple_to[] = "\n\r\t\b\f\"\\/'";
+    const gchar *hit;
+    gint64 v, low;
+
+    if (avail < 2)
+        return 0;
+    if (p[1] == 'u' && avail >= 6 && (v = bb_hex_number(p + 2, 4)) >= 0) {
+        gsize used = 6;
+        if (v >= 0xd800 && v <= 0xdbff && avail >= 12 && p[6] == '\\' && p[7] == 'u' &&
+            (low = bb_hex_number(p + 8, 4)) >= 0xdc00 && low <= 0xdfff) {
+            v = 0x10000 + ((v - 0xd800) << 10) + (low - 0xdc00);
+            used = 12;
+        } else if (v >= 0xd800 && v <= 0xdfff) {
+            v = '?';
+        }
+        n->out_len += bb_utf8_put(n->out + n->out_len, (guint32)v);
+        return used;
+    }
+    if (p[1] == 'x' && avail >= 4 && (v = bb_hex_number(p + 2, 2)) >= 0) {
+        n->out[n->out_len++] = (guint8)v;
+        return 4;
+    }
+    if (p[1] != '\0' && (hit = strchr(simple_from, p[1])) != NULL) {
+        n->out[n->out_len++] = (guint8)simple_to[hit - simple_from];
+        return 2;
+    }
+    return 0;
+}
+
+static gsize
+bb_try_entity(BbNormalizer *n, const guint8 *p, gsize avail)
+{
+    static const struct {
+        const gchar *name;
+        guint32 cp;
+    } named[] = {
+        {"amp", '&'},    {"lt", '<'},     {"gt", '>'},     {"quot", '"'},   {"apos", '\''},
+        {"nbsp", ' '},   {"sol", '/'},    {"colon", ':'},  {"equals", '='}, {"plus", '+'},
+        {"percnt", '%'}, {"lowbar", '_'}, {"period", '.'}, {"num", '#'},    {"dollar", '$'},
+    };
+    gsize i = 1;
+    guint32 cp = 0;
+
+    if (avail > 2 && p[1] == '#') {
+        gboolean hex = avail > 3 && (p[2] == 'x' || p[2] == 'X');
+        gsize digits = 0;
+        for (i = hex ? 3 : 2; i < avail && digits < 8; i++, digits++) {
+            gint v = hex ? bb_hex_value(p[i]) : (p[i] >= '0' && p[i] <= '9' ? p[i] - '0' : -1);
+            if (v < 0)
+                break;
+            cp = cp * (hex ? 16 : 10) + (guint32)v;
+        }
+        if (digits == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        if (i < avail && p[i] == ';')
+            i++;
+        n->out_len += bb_utf8_put(n->out + n->out_len, cp);
+        return i;
+    }
+    for (gsize k = 0; k < G_N_ELEMENTS(named); k++) {
+        gsize len = strlen(named[k].name);
+        if (avail >= len + 2 && memcmp(p + 1, named[k].name, len) == 0 && p[len + 1] == ';') {
+            n->out_len += bb_utf8_put(n->out + n->out_len, named[k].cp);
+            return len + 2;
+        }
+    }
+    return 0;
+}
+
+static gsize
+bb_try_unicode(BbNormalizer *n, const guint8 *p, gsize avail)
+{
+    guint32 cp;
+    gsize used = bb_utf8_get(p, avail, &cp);
+    gint64 folded;
+    if (used == 0)
+        return 0;
+    folded = bb_fold_codepoint(cp);
+    if (folded == -1)
+        return 0;
+    if (folded >= 0)
+        n->out_len += bb_utf8_put(n->out + n->out_len, (guint32)folded);
+    return used;
+}
+
+/* Bytes that may start something to undo. */
+static gboolean
+bb_normalize_needed(const guint8 *data, gsize len)
+{
+    if (memchr(data, '%', len) || memchr(data, '\\', len) || memchr(data, '&', len))
+        return TRUE;
+    for (gsize i = 0; i < len; i++)
+        if (data[i] & 0x80)
+            return TRUE;
+    return FALSE;
+}
+
+BbDlpView *
+bb_dlp_view_normalize(const BbDlpView *parent)
+{
+    const guint8 *data = parent->data;
+    gsize len = parent->len, i = 0;
+    BbNormalizer n;
+    BbDlpView *view;
+
+    if (!bb_normalize_needed(data, len))
+        return NULL;
+    /* Every escape decodes to at most as many bytes as it occupies. */
+    n.out = g_malloc(len + 4);
+    n.out_len = 0;
+    n.edits = g_array_new(FALSE, FALSE, sizeof(BbDlpEdit));
+    while (i < len) {
+        guint8 c = data[i];
+        gsize used = 0, before = n.out_len;
+        if (c == '%')
+            used = bb_try_percent(&n, data + i, len - i);
+        else if (c == '\\')
+            used = bb_try_backslash(&n, data + i, len - i);
+        else if (c == '&')
+            used = bb_try_entity(&n, data + i, len - i);
+        else if (c & 0x80)
+            used = bb_try_unicode(&n, data + i, len - i);
+        if (used == 0) {
+            n.out[n.out_len++] = c;
+            i++;
+            continue;
+        }
+        bb_normalizer_edit(&n, i, used, n.out_len - before);
+        i += used;
+    }
+    if (n.edits->len == 0) {
+        g_free(n.out);
+        g_array_unref(n.edits);
+        return NULL;
+    }
+    view = g_new0(BbDlpView, 1);
+    view->owned = n.out;
+    view->data = n.out;
+    view->len = n.out_len;
+    view->edits = n.edits;
+    view->parent = parent;
+    view->depth = parent->depth + 1;
+    view->decoder = "normalize";
+    return view;
+}
