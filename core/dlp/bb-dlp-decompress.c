@@ -202,12 +202,15 @@ bb_feed_zstd(BbDlpDecompressor *self, const guint8 *data, gsize len, BbDlpOutput
 
     for (;;) {
         ZSTD_outBuffer out = {self->chunk, BB_DECODE_CHUNK, 0};
+        size_t in_before = in.pos;
         size_t rc = ZSTD_decompressStream(self->zstd, &out, &in);
         if (ZSTD_isError(rc))
             return bb_corrupt(error, "zstd");
         if (!bb_emit(self, self->chunk, out.pos, func, user_data, error))
             return FALSE;
-        self->finished = rc == 0;
+        /* A call that moved nothing only says what the next frame needs. */
+        if (out.pos > 0 || in.pos > in_before)
+            self->finished = rc == 0;
         /* Input used up and output not full: the decoder holds nothing. */
         if (in.pos == in.size && out.pos < out.size)
             return TRUE;
