@@ -164,20 +164,259 @@ bb_count_separated_pairs(const guint8 *data, gsize len, gsize start)
     return pairs;
 }
 
-/* Decides what a run of base64-alphabet characters is and decodes it. */
-static void
-bb_classify_run(const BbDlpView *parent, GPtrArray *out, gsize start, gsize run, guint8 any,
-                guint8 all, gsize span)
+/* Characters sampled at each of three places of a long base64 run. */
+#define BB_B64_SAMPLE 64
+
+/* Whether the bytes decoded from @run characters at @p look like text. */
+static gboolean
+bb_base64_sample_is_texty(const guint8 *p, gsize run)
 {
-    if (all & C_HEX) {
+    guint8 out[BB_B64_SAMPLE];
+    guint32 acc = 0;
+    guint bits = 0;
+    gsize o = 0, text = 0;
+
+    for (gsize i = 0; i < run; i++) {
+        acc = (acc << 6) | (guint32)bb_b64_value[p[i]];
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (guint8)(acc >> bits);
+        }
+    }
+    for (gsize i = 0; i < o; i++)
+        text +=
+            (out[i] >= 0x20 && out[i] < 0x7f) || out[i] == '\n' || out[i] == '\r' || out[i] == '\t';
+    return o > 0 && text * 10 >= o * 8;
+}
+
+/* Long base64 runs are mostly images and archives: decoding them whole
+ * would cost more than the rest of the scan. Decode a run only when its
+ * start, middle or end decodes to text. Known secrets need no decoding
+ * (their base64 forms are matched at every alignment); this trades
+ * token-format findings hidden inside binary-looking blobs for speed. */
+static gboolean
+bb_base64_worth_decoding(const guint8 *p, gsize run)
+{
+    gsize middle;
+    if (run <= 3 * BB_B64_SAMPLE)
+        return TRUE;
+    middle = (run / 2) & ~(gsize)3;
+    return bb_base64_sample_is_texty(p, BB_B64_SAMPLE) ||
+           bb_base64_sample_is_texty(p + middle, BB_B64_SAMPLE) ||
+           bb_base64_sample_is_texty(p + ((run - BB_B64_SAMPLE) & ~(gsize)3), BB_B64_SAMPLE);
+}
+
+/* Decides what a run of base64-alphabet characters is and decodes it.
+ * Each test stops at the first byte that settles it, so a long base64
+ * run costs a few bytes here, not its length. */
+static void
+bb_classify_run(const BbDlpView *parent, GPtrArray *out, gsize start, gsize run, gsize span)
+{
+    const guint8 *p = parent->data + start;
+    gsize i;
+    guint8 any = 0, all = 0xff;
+
+    for (i = 0; i < run && (bb_class[p[i]] & C_HEX); i++)
+        ;
+    if (i == run) {
         g_ptr_array_add(out, bb_decode_hex(parent, start, run / 2, 2));
-    } else if ((all & C_B32) && !((any & C_UP) && (any & C_LO))) {
-        g_ptr_array_add(out, bb_decode_base32(parent, start, run, span));
-    } else if ((any & C_UP) && (any & C_LO)) {
+        return;
+    }
+    for (i = 0; i < run && !((any & C_UP) && (any & C_LO)); i++) {
+        any |= bb_class[p[i]];
+        all &= bb_class[p[i]];
+    }
+    if ((any & C_UP) && (any & C_LO)) {
         /* Real base64 of 12+ bytes has both cases; snake_case words and
          * paths do not, and skipping them keeps the chain cheap. */
         gsize usable = run - (run % 4 == 1);
-        g_ptr_array_add(out, bb_decode_base64(parent, start, usable, span));
+        if (bb_base64_worth_decoding(p, usable))
+            g_ptr_array_add(out, bb_decode_base64(parent, start, usable, span));
+    } else if (all & C_B32) {
+        g_ptr_array_add(out, bb_decode_base32(parent, start, run, span));
+    }
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Bit i set when byte i of the 64 at @p is in [lo, hi] (ASCII only). */
+static inline guint64
+bb_range_mask64(const guint8 *p, gchar lo, gchar hi)
+{
+    guint64 mask = 0;
+    const __m128i low = _mm_set1_epi8((gchar)(lo - 1));
+    const __m128i high = _mm_set1_epi8((gchar)(hi + 1));
+    for (guint k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
+        __m128i in = _mm_and_si128(_mm_cmpgt_epi8(v, low), _mm_cmplt_epi8(v, high));
+        mask |= (guint64)(guint16)_mm_movemask_epi8(in) << (16 * k);
+    }
+    return mask;
+}
+
+static inline guint64
+bb_byte_mask64(const guint8 *p, gchar c)
+{
+    return bb_range_mask64(p, c, c);
+}
+#else
+static inline guint64
+bb_range_mask64(const guint8 *p, gchar lo, gchar hi)
+{
+    guint64 mask = 0;
+    for (guint i = 0; i < 64; i++)
+        mask |= (guint64)(p[i] >= (guint8)lo && p[i] <= (guint8)hi) << i;
+    return mask;
+}
+
+static inline guint64
+bb_byte_mask64(const guint8 *p, gchar c)
+{
+    return bb_range_mask64(p, c, c);
+}
+#endif
+
+/* Base64-alphabet bytes among the 64 at @p. */
+static inline guint64
+bb_alphabet_mask64(const guint8 *p)
+{
+    return bb_range_mask64(p, 'A', 'Z') | bb_range_mask64(p, 'a', 'z') |
+           bb_range_mask64(p, '0', '9') | bb_byte_mask64(p, '+') | bb_range_mask64(p, '-', '/') |
+           bb_byte_mask64(p, '_');
+}
+
+/* Bit i set when bits i .. i+15 of @m are all set. */
+static inline guint64
+bb_runs_of_16(guint64 m)
+{
+    m &= m >> 1;
+    m &= m >> 2;
+    m &= m >> 4;
+    m &= m >> 8;
+    return m;
+}
+
+typedef struct {
+    const BbDlpView *parent;
+    GPtrArray *out;
+} BbBlobScan;
+
+/* A maximal run of alphabet bytes [start, end): decode if long enough. */
+static void
+bb_blob_run(BbBlobScan *scan, gsize start, gsize end)
+{
+    const guint8 *data = scan->parent->data;
+    gsize len = scan->parent->len, span;
+
+    if (end - start < BB_DLP_MIN_BLOB)
+        return;
+    span = end;
+    while (span < len && data[span] == '=' && span - end < 6)
+        span++;
+    span -= start;
+    bb_classify_run(scan->parent, scan->out, start, end - start, span);
+}
+
+/* Separated hex ("de:ad:be:ef", "DE AD BE EF"): bit i set when bytes
+ * i .. i+11 look like four pairs each followed by one separator. */
+static guint64
+bb_separated_hex_mask(const guint8 *p)
+{
+    guint64 hex =
+        bb_range_mask64(p, '0', '9') | bb_range_mask64(p, 'a', 'f') | bb_range_mask64(p, 'A', 'F');
+    guint64 sep = bb_byte_mask64(p, ':') | bb_byte_mask64(p, '-') | bb_byte_mask64(p, ' ') |
+                  bb_byte_mask64(p, ',');
+    guint64 pair = hex & (hex >> 1) & (sep >> 2);
+    return pair & (pair >> 3) & (pair >> 6) & (pair >> 9);
+}
+
+static gsize
+bb_blob_separated_hex(BbBlobScan *scan, gsize at)
+{
+    const guint8 *data = scan->parent->data;
+    gsize start = at, pairs;
+
+    /* Back up to the first pair of the sequence. */
+    while (start >= 3 && data[start - 1] == data[at + 2] && (bb_class[data[start - 3]] & C_HEX) &&
+           (bb_class[data[start - 2]] & C_HEX))
+        start -= 3;
+    pairs = bb_count_separated_pairs(data, scan->parent->len, start);
+    if (pairs < BB_MIN_HEX_PAIRS)
+        return at + 1;
+    g_ptr_array_add(scan->out, bb_decode_hex(scan->parent, start, pairs, 3));
+    return start + pairs * 3;
+}
+
+/* The block loop: alphabet runs via 64-bit masks, so ordinary words cost
+ * a few instructions per block rather than per byte. */
+static gsize
+bb_blob_scan_blocks(BbBlobScan *scan, gsize blocks_end)
+{
+    const guint8 *data = scan->parent->data;
+    gsize run_start = G_MAXSIZE; /* a run still open at the block edge */
+    gsize hex_resume = 0;
+
+    for (gsize o = 0; o < blocks_end; o += 64) {
+        guint64 m = bb_alphabet_mask64(data + o);
+        guint64 hexsep = bb_separated_hex_mask(data + o);
+        guint64 long_runs;
+
+        if (run_start != G_MAXSIZE) {
+            guint lead = m == G_MAXUINT64 ? 64 : (guint)__builtin_ctzll(~m);
+            if (lead == 64)
+                continue;
+            bb_blob_run(scan, run_start, o + lead);
+            run_start = G_MAXSIZE;
+            m &= lead == 0 ? m : ~((G_GUINT64_CONSTANT(1) << lead) - 1);
+        }
+        if (m >> 63) {
+            guint trail = m == G_MAXUINT64 ? 64 : (guint)__builtin_clzll(~m);
+            run_start = o + 64 - trail;
+            m = trail == 64 ? 0 : m & ((G_GUINT64_CONSTANT(1) << (64 - trail)) - 1);
+        }
+        long_runs = bb_runs_of_16(m);
+        while (long_runs != 0) {
+            guint i = (guint)__builtin_ctzll(long_runs);
+            /* Bit 63 of m is clear here, so the run ends inside. */
+            guint run = (guint)__builtin_ctzll(~(m >> i));
+            bb_blob_run(scan, o + i, o + i + run);
+            long_runs &= i + run >= 64 ? 0 : ~((G_GUINT64_CONSTANT(1) << (i + run)) - 1);
+        }
+        while (hexsep != 0) {
+            guint i = (guint)__builtin_ctzll(hexsep);
+            if (o + i >= hex_resume)
+                hex_resume = bb_blob_separated_hex(scan, o + i);
+            hexsep &= hexsep - 1;
+        }
+    }
+    /* A run still open continues into the bytes after the blocks. */
+    return run_start != G_MAXSIZE ? run_start : blocks_end;
+}
+
+/* Byte by byte from @from: the part after the last whole block. */
+static void
+bb_blob_scan_bytes(BbBlobScan *scan, gsize from)
+{
+    const guint8 *data = scan->parent->data;
+    gsize len = scan->parent->len, i = from;
+
+    while (i < len) {
+        gsize start;
+        if (!(bb_class[data[i]] & C_B64)) {
+            i++;
+            continue;
+        }
+        for (start = i; i < len && (bb_class[data[i]] & C_B64); i++)
+            ;
+        if (i - start >= BB_DLP_MIN_BLOB)
+            bb_blob_run(scan, start, i);
+        else if (i - start == 2 && (bb_class[data[start]] & bb_class[data[start + 1]] & C_HEX) &&
+                 i < len && bb_is_hex_separator(data[i])) {
+            gsize resume = bb_blob_separated_hex(scan, start);
+            i = MAX(i, resume);
+        }
     }
 }
 
@@ -185,37 +424,9 @@ GPtrArray *
 bb_dlp_view_decode_blobs(const BbDlpView *parent)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)bb_dlp_view_free);
-    const guint8 *data = parent->data;
-    gsize len = parent->len, i = 0;
+    BbBlobScan scan = {parent, out};
 
     bb_blob_tables_init();
-    while (i < len) {
-        gsize start, run, span;
-        guint8 any = 0, all = 0xff;
-
-        if (!(bb_class[data[i]] & C_B64)) {
-            i++;
-            continue;
-        }
-        start = i;
-        while (i < len && (bb_class[data[i]] & C_B64)) {
-            any |= bb_class[data[i]];
-            all &= bb_class[data[i]];
-            i++;
-        }
-        run = i - start;
-        if (run >= BB_DLP_MIN_BLOB) {
-            span = run;
-            while (start + span < len && data[start + span] == '=' && span - run < 6)
-                span++;
-            bb_classify_run(parent, out, start, run, any, all, span);
-        } else if (run == 2 && (all & C_HEX) && i < len && bb_is_hex_separator(data[i])) {
-            gsize pairs = bb_count_separated_pairs(data, len, start);
-            if (pairs >= BB_MIN_HEX_PAIRS) {
-                g_ptr_array_add(out, bb_decode_hex(parent, start, pairs, 3));
-                i = start + pairs * 3 - 1;
-            }
-        }
-    }
+    bb_blob_scan_bytes(&scan, bb_blob_scan_blocks(&scan, parent->len & ~(gsize)63));
     return out;
 }

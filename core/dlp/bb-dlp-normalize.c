@@ -7,9 +7,11 @@
 #include <string.h>
 
 typedef struct {
-    guint8 *out;
+    guint8 *out; /* allocated at the first edit: most text has none */
     gsize out_len;
     GArray *edits;
+    guint8 tmp[8]; /* the current escape's decoding */
+    gsize tmp_len;
 } BbNormalizer;
 
 static gint
@@ -69,6 +71,7 @@ static void
 bb_normalizer_edit(BbNormalizer *n, gsize in, gsize in_len, gsize out_len)
 {
     gsize out = n->out_len - out_len;
+    BbDlpEdit edit = {.out = out, .out_len = out_len, .in = in, .in_len = in_len};
     if (n->edits->len > 0) {
         BbDlpEdit *last = &g_array_index(n->edits, BbDlpEdit, n->edits->len - 1);
         if (last->in + last->in_len == in && last->out + last->out_len == out) {
@@ -77,7 +80,6 @@ bb_normalizer_edit(BbNormalizer *n, gsize in, gsize in_len, gsize out_len)
             return;
         }
     }
-    BbDlpEdit edit = {.out = out, .out_len = out_len, .in = in, .in_len = in_len};
     g_array_append_val(n->edits, edit);
 }
 
@@ -144,16 +146,16 @@ bb_try_percent(BbNormalizer *n, const guint8 *p, gsize avail)
     gint64 v;
     if (avail < 3 || (v = bb_hex_number(p + 1, 2)) < 0)
         return 0;
-    n->out[n->out_len++] = (guint8)v;
+    n->tmp[n->tmp_len++] = (guint8)v;
     return 3;
 }
 
+/* Only escapes that can stand for a secret's characters: \uXXXX, \xXX
+ * and \/ (how some encoders write the '/' of base64). \n, \" and the
+ * like only separate tokens, and undoing them would copy every JSON body. */
 static gsize
 bb_try_backslash(BbNormalizer *n, const guint8 *p, gsize avail)
 {
-    static const gchar simple_from[] = "nrtbf\"\\/'";
-    static const gchar simple_to[] = "\n\r\t\b\f\"\\/'";
-    const gchar *hit;
     gint64 v, low;
 
     if (avail < 2)
@@ -167,15 +169,15 @@ bb_try_backslash(BbNormalizer *n, const guint8 *p, gsize avail)
         } else if (v >= 0xd800 && v <= 0xdfff) {
             v = '?';
         }
-        n->out_len += bb_utf8_put(n->out + n->out_len, (guint32)v);
+        n->tmp_len += bb_utf8_put(n->tmp + n->tmp_len, (guint32)v);
         return used;
     }
     if (p[1] == 'x' && avail >= 4 && (v = bb_hex_number(p + 2, 2)) >= 0) {
-        n->out[n->out_len++] = (guint8)v;
+        n->tmp[n->tmp_len++] = (guint8)v;
         return 4;
     }
-    if (p[1] != '\0' && (hit = strchr(simple_from, p[1])) != NULL) {
-        n->out[n->out_len++] = (guint8)simple_to[hit - simple_from];
+    if (p[1] == '/') {
+        n->tmp[n->tmp_len++] = '/';
         return 2;
     }
     return 0;
@@ -208,13 +210,13 @@ bb_try_entity(BbNormalizer *n, const guint8 *p, gsize avail)
             return 0;
         if (i < avail && p[i] == ';')
             i++;
-        n->out_len += bb_utf8_put(n->out + n->out_len, cp);
+        n->tmp_len += bb_utf8_put(n->tmp + n->tmp_len, cp);
         return i;
     }
     for (gsize k = 0; k < G_N_ELEMENTS(named); k++) {
         gsize len = strlen(named[k].name);
         if (avail >= len + 2 && memcmp(p + 1, named[k].name, len) == 0 && p[len + 1] == ';') {
-            n->out_len += bb_utf8_put(n->out + n->out_len, named[k].cp);
+            n->tmp_len += bb_utf8_put(n->tmp + n->tmp_len, named[k].cp);
             return len + 2;
         }
     }
@@ -233,60 +235,113 @@ bb_try_unicode(BbNormalizer *n, const guint8 *p, gsize avail)
     if (folded == -1)
         return 0;
     if (folded >= 0)
-        n->out_len += bb_utf8_put(n->out + n->out_len, (guint32)folded);
+        n->tmp_len += bb_utf8_put(n->tmp + n->tmp_len, (guint32)folded);
     return used;
 }
 
-/* Bytes that may start something to undo. */
-static gboolean
-bb_normalize_needed(const guint8 *data, gsize len)
+/* The next byte at or after @i with the top bit set, or @len. */
+static gsize
+bb_next_high(const guint8 *data, gsize len, gsize i)
 {
-    if (memchr(data, '%', len) || memchr(data, '\\', len) || memchr(data, '&', len))
-        return TRUE;
-    for (gsize i = 0; i < len; i++)
+    while (i < len && (i & 7) != 0) {
         if (data[i] & 0x80)
-            return TRUE;
-    return FALSE;
+            return i;
+        i++;
+    }
+    for (; i + 8 <= len; i += 8) {
+        guint64 word;
+        memcpy(&word, data + i, 8);
+        if (word & G_GUINT64_CONSTANT(0x8080808080808080))
+            break;
+    }
+    while (i < len && !(data[i] & 0x80))
+        i++;
+    return i;
+}
+
+static gsize
+bb_next_byte(const guint8 *data, gsize len, gsize i, guint8 c)
+{
+    const guint8 *hit = i < len ? memchr(data + i, c, len - i) : NULL;
+    return hit != NULL ? (gsize)(hit - data) : len;
+}
+
+/* Where the next escape may start: the nearest '%', '\\', '&' or
+ * non-ASCII byte. Each kind's next position is cached in @next and only
+ * searched again (with memchr or a word-at-a-time scan) once passed. */
+static gsize
+bb_next_trigger(const guint8 *data, gsize len, gsize i, gsize next[4])
+{
+    static const guint8 kinds[3] = {'%', '\\', '&'};
+    gsize nearest = len;
+    for (guint k = 0; k < 4; k++) {
+        if (next[k] == G_MAXSIZE || next[k] < i)
+            next[k] = k < 3 ? bb_next_byte(data, len, i, kinds[k]) : bb_next_high(data, len, i);
+        nearest = MIN(nearest, next[k]);
+    }
+    return nearest;
+}
+
+static gsize
+bb_try_escape(BbNormalizer *n, const guint8 *p, gsize avail)
+{
+    n->tmp_len = 0;
+    switch (p[0]) {
+    case '%':
+        return bb_try_percent(n, p, avail);
+    case '\\':
+        return bb_try_backslash(n, p, avail);
+    case '&':
+        return bb_try_entity(n, p, avail);
+    default:
+        return bb_try_unicode(n, p, avail);
+    }
+}
+
+/* Length of the UTF-8 sequence a lead byte announces (1 if invalid). */
+static gsize
+bb_utf8_skip(guint8 c)
+{
+    return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
 }
 
 BbDlpView *
 bb_dlp_view_normalize(const BbDlpView *parent)
 {
     const guint8 *data = parent->data;
-    gsize len = parent->len, i = 0;
-    BbNormalizer n;
+    gsize len = parent->len, i = 0, copied = 0;
+    gsize next[4];
+    BbNormalizer n = {0};
     BbDlpView *view;
 
-    if (!bb_normalize_needed(data, len))
+    if (len == 0)
         return NULL;
-    /* Every escape decodes to at most as many bytes as it occupies. */
-    n.out = g_malloc(len + 4);
-    n.out_len = 0;
-    n.edits = g_array_new(FALSE, FALSE, sizeof(BbDlpEdit));
-    while (i < len) {
-        guint8 c = data[i];
-        gsize used = 0, before = n.out_len;
-        if (c == '%')
-            used = bb_try_percent(&n, data + i, len - i);
-        else if (c == '\\')
-            used = bb_try_backslash(&n, data + i, len - i);
-        else if (c == '&')
-            used = bb_try_entity(&n, data + i, len - i);
-        else if (c & 0x80)
-            used = bb_try_unicode(&n, data + i, len - i);
+    /* G_MAXSIZE: not searched yet. */
+    for (guint k = 0; k < 4; k++)
+        next[k] = G_MAXSIZE;
+    while ((i = bb_next_trigger(data, len, i, next)) < len) {
+        gsize used = bb_try_escape(&n, data + i, len - i);
         if (used == 0) {
-            n.out[n.out_len++] = c;
-            i++;
+            i += (data[i] & 0x80) ? MIN(bb_utf8_skip(data[i]), len - i) : 1;
             continue;
         }
-        bb_normalizer_edit(&n, i, used, n.out_len - before);
+        if (n.out == NULL) {
+            /* Every escape decodes to at most as many bytes as it used. */
+            n.out = g_malloc(len + 8);
+            n.edits = g_array_new(FALSE, FALSE, sizeof(BbDlpEdit));
+        }
+        memcpy(n.out + n.out_len, data + copied, i - copied);
+        n.out_len += i - copied;
+        memcpy(n.out + n.out_len, n.tmp, n.tmp_len);
+        n.out_len += n.tmp_len;
+        bb_normalizer_edit(&n, i, used, n.tmp_len);
         i += used;
+        copied = i;
     }
-    if (n.edits->len == 0) {
-        g_free(n.out);
-        g_array_unref(n.edits);
+    if (n.out == NULL)
         return NULL;
-    }
+    memcpy(n.out + n.out_len, data + copied, len - copied);
+    n.out_len += len - copied;
     view = g_new0(BbDlpView, 1);
     view->owned = n.out;
     view->data = n.out;

@@ -154,6 +154,7 @@ typedef struct {
     GPtrArray *findings;
     GHashTable *seen; /* "detector/rule/offset/len" already reported */
     GPtrArray *scratch;
+    gsize max_match; /* 0: unbounded, scan decoded views whole */
     GError *error;
 } BbScanState;
 
@@ -181,15 +182,14 @@ bb_scan_state_take(BbScanState *state, const BbDlpView *view, BbFinding *finding
     g_ptr_array_add(state->findings, finding);
 }
 
+/* Runs every detector over [@from, @to) of @view. */
 static gboolean
-bb_scan_view(const BbDlpView *view, gpointer user_data)
+bb_scan_range(BbScanState *state, const BbDlpView *view, gsize from, gsize to)
 {
-    BbScanState *state = user_data;
-
     for (guint i = 0; i < state->self->entries->len; i++) {
         BbScannerEntry *entry = &g_array_index(state->self->entries, BbScannerEntry, i);
         g_ptr_array_set_size(state->scratch, 0);
-        if (!bb_detector_scan(entry->detector, view->data, view->len, state->scratch,
+        if (!bb_detector_scan(entry->detector, view->data + from, to - from, state->scratch,
                               &state->error)) {
             g_prefix_error(&state->error, "detector '%s' failed: ", entry->name);
             return FALSE;
@@ -198,17 +198,69 @@ bb_scan_view(const BbDlpView *view, gpointer user_data)
             BbFinding *finding = g_ptr_array_steal_index(state->scratch, k--);
             if (finding->detector == NULL)
                 finding->detector = g_strdup(entry->name);
+            finding->offset += from;
             bb_scan_state_take(state, view, finding);
         }
     }
     return TRUE;
 }
 
+/* A normalised view equals its parent away from its edits, and the
+ * parent was scanned already: only stretches within one match length of
+ * an edit can hold anything new. Scanning just those keeps a body with a
+ * few escapes from costing a second full scan per decoding layer. */
+static gboolean
+bb_scan_edited(BbScanState *state, const BbDlpView *view)
+{
+    gsize margin = state->max_match, from = 0, to = 0;
+    gboolean open = FALSE;
+
+    for (guint i = 0; i < view->edits->len; i++) {
+        const BbDlpEdit *edit = &g_array_index(view->edits, BbDlpEdit, i);
+        gsize lo = edit->out > margin ? edit->out - margin : 0;
+        gsize hi = MIN(edit->out + edit->out_len + margin, view->len);
+        if (open && lo <= to) {
+            to = MAX(to, hi);
+            continue;
+        }
+        if (open && !bb_scan_range(state, view, from, to))
+            return FALSE;
+        from = lo;
+        to = hi;
+        open = TRUE;
+    }
+    return !open || bb_scan_range(state, view, from, to);
+}
+
+static gboolean
+bb_scan_view(const BbDlpView *view, gpointer user_data)
+{
+    BbScanState *state = user_data;
+
+    if (view->edits != NULL && state->max_match > 0)
+        return bb_scan_edited(state, view);
+    return bb_scan_range(state, view, 0, view->len);
+}
+
+static gsize
+bb_scanner_max_match(BbDlpScanner *self)
+{
+    gsize longest = 0;
+    for (guint i = 0; i < self->entries->len; i++) {
+        BbScannerEntry *entry = &g_array_index(self->entries, BbScannerEntry, i);
+        gsize max = bb_detector_get_max_match_length(entry->detector);
+        if (max == 0)
+            return 0;
+        longest = MAX(longest, max);
+    }
+    return longest;
+}
+
 BbDlpVerdict
 bb_dlp_scanner_scan(BbDlpScanner *self, const guint8 *data, gsize len, GPtrArray *findings,
                     GError **error)
 {
-    BbScanState state = {self, findings, NULL, NULL, NULL};
+    BbScanState state = {self, findings, NULL, NULL, bb_scanner_max_match(self), NULL};
     guint before = findings->len;
     gboolean ok;
 

@@ -97,13 +97,13 @@ gboolean
 bb_dlp_view_is_texty(const BbDlpView *view)
 {
     gsize text = 0;
-    gsize sample = MIN(view->len, 4096);
+    gsize sample = MIN(view->len, 256);
 
     if (sample == 0)
         return FALSE;
     for (gsize i = 0; i < sample; i++) {
         guint8 c = view->data[i];
-        if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t' || c >= 0x80)
+        if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == '\t')
             text++;
     }
     return text * 10 >= sample * 9;
