@@ -5,6 +5,9 @@
 #include "bb-dlp-view.h"
 
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef struct {
     guint8 *out; /* allocated at the first edit: most text has none */
@@ -239,47 +242,31 @@ bb_try_unicode(BbNormalizer *n, const guint8 *p, gsize avail)
     return used;
 }
 
-/* The next byte at or after @i with the top bit set, or @len. */
-static gsize
-bb_next_high(const guint8 *data, gsize len, gsize i)
-{
-    while (i < len && (i & 7) != 0) {
-        if (data[i] & 0x80)
-            return i;
-        i++;
-    }
-    for (; i + 8 <= len; i += 8) {
-        guint64 word;
-        memcpy(&word, data + i, 8);
-        if (word & G_GUINT64_CONSTANT(0x8080808080808080))
-            break;
-    }
-    while (i < len && !(data[i] & 0x80))
-        i++;
-    return i;
-}
-
-static gsize
-bb_next_byte(const guint8 *data, gsize len, gsize i, guint8 c)
-{
-    const guint8 *hit = i < len ? memchr(data + i, c, len - i) : NULL;
-    return hit != NULL ? (gsize)(hit - data) : len;
-}
-
 /* Where the next escape may start: the nearest '%', '\\', '&' or
- * non-ASCII byte. Each kind's next position is cached in @next and only
- * searched again (with memchr or a word-at-a-time scan) once passed. */
+ * non-ASCII byte at or after @i, 16 bytes per step. */
 static gsize
-bb_next_trigger(const guint8 *data, gsize len, gsize i, gsize next[4])
+bb_next_trigger(const guint8 *data, gsize len, gsize i)
 {
-    static const guint8 kinds[3] = {'%', '\\', '&'};
-    gsize nearest = len;
-    for (guint k = 0; k < 4; k++) {
-        if (next[k] == G_MAXSIZE || next[k] < i)
-            next[k] = k < 3 ? bb_next_byte(data, len, i, kinds[k]) : bb_next_high(data, len, i);
-        nearest = MIN(nearest, next[k]);
+#ifdef __SSE2__
+    const __m128i percent = _mm_set1_epi8('%');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i ampersand = _mm_set1_epi8('&');
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(data + i));
+        __m128i hit =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, percent), _mm_cmpeq_epi8(v, backslash)),
+                         _mm_cmpeq_epi8(v, ampersand));
+        guint mask = (guint)_mm_movemask_epi8(_mm_or_si128(hit, v));
+        if (mask != 0)
+            return i + (guint)__builtin_ctz(mask);
     }
-    return nearest;
+#endif
+    for (; i < len; i++) {
+        guint8 c = data[i];
+        if ((c & 0x80) || c == '%' || c == '\\' || c == '&')
+            return i;
+    }
+    return len;
 }
 
 static gsize
@@ -305,50 +292,116 @@ bb_utf8_skip(guint8 c)
     return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
 }
 
-BbDlpView *
-bb_dlp_view_normalize(const BbDlpView *parent)
+/* One escape found in the parent: @in_len bytes at @in decode to the
+ * @dec_len bytes at @dec_off of the decoded store. */
+typedef struct {
+    gsize in;
+    gsize in_len;
+    gsize dec_off;
+    gsize dec_len;
+} BbEscape;
+
+/* Every escape of @parent, in order; the decodings go to @decoded. */
+static GArray *
+bb_find_escapes(const BbDlpView *parent, GByteArray *decoded)
 {
     const guint8 *data = parent->data;
-    gsize len = parent->len, i = 0, copied = 0;
-    gsize next[4];
+    gsize len = parent->len, i = 0;
     BbNormalizer n = {0};
-    BbDlpView *view;
+    GArray *escapes = g_array_new(FALSE, FALSE, sizeof(BbEscape));
 
-    if (len == 0)
-        return NULL;
-    /* G_MAXSIZE: not searched yet. */
-    for (guint k = 0; k < 4; k++)
-        next[k] = G_MAXSIZE;
-    while ((i = bb_next_trigger(data, len, i, next)) < len) {
+    while ((i = bb_next_trigger(data, len, i)) < len) {
         gsize used = bb_try_escape(&n, data + i, len - i);
+        BbEscape escape;
         if (used == 0) {
             i += (data[i] & 0x80) ? MIN(bb_utf8_skip(data[i]), len - i) : 1;
             continue;
         }
-        if (n.out == NULL) {
-            /* Every escape decodes to at most as many bytes as it used. */
-            n.out = g_malloc(len + 8);
-            n.edits = g_array_new(FALSE, FALSE, sizeof(BbDlpEdit));
-        }
-        memcpy(n.out + n.out_len, data + copied, i - copied);
-        n.out_len += i - copied;
-        memcpy(n.out + n.out_len, n.tmp, n.tmp_len);
-        n.out_len += n.tmp_len;
-        bb_normalizer_edit(&n, i, used, n.tmp_len);
+        escape.in = i;
+        escape.in_len = used;
+        escape.dec_off = decoded->len;
+        escape.dec_len = n.tmp_len;
+        g_byte_array_append(decoded, n.tmp, (guint)n.tmp_len);
+        g_array_append_val(escapes, escape);
         i += used;
-        copied = i;
     }
-    if (n.out == NULL)
-        return NULL;
-    memcpy(n.out + n.out_len, data + copied, len - copied);
-    n.out_len += len - copied;
+    return escapes;
+}
+
+/* The normalised bytes of parent [@from, @to), escapes[@first..@last]
+ * applied: a view whose edits map back into the parent. */
+static BbDlpView *
+bb_build_window(const BbDlpView *parent, GArray *escapes, guint first, guint last,
+                const GByteArray *decoded, gsize from, gsize to)
+{
+    BbNormalizer n = {0};
+    gsize copied = from;
+    BbDlpView *view;
+
+    /* Every escape decodes to at most as many bytes as it used. */
+    n.out = g_malloc(to - from + 8);
+    n.edits = g_array_new(FALSE, FALSE, sizeof(BbDlpEdit));
+    for (guint k = first; k <= last; k++) {
+        const BbEscape *escape = &g_array_index(escapes, BbEscape, k);
+        memcpy(n.out + n.out_len, parent->data + copied, escape->in - copied);
+        n.out_len += escape->in - copied;
+        memcpy(n.out + n.out_len, decoded->data + escape->dec_off, escape->dec_len);
+        n.out_len += escape->dec_len;
+        bb_normalizer_edit(&n, escape->in, escape->in_len, escape->dec_len);
+        copied = escape->in + escape->in_len;
+    }
+    memcpy(n.out + n.out_len, parent->data + copied, to - copied);
+    n.out_len += to - copied;
     view = g_new0(BbDlpView, 1);
     view->owned = n.out;
     view->data = n.out;
     view->len = n.out_len;
     view->edits = n.edits;
     view->parent = parent;
+    view->span_offset = from;
+    view->span_len = to - from;
     view->depth = parent->depth + 1;
     view->decoder = "normalize";
     return view;
+}
+
+GPtrArray *
+bb_dlp_view_normalize_windows(const BbDlpView *parent, gsize margin)
+{
+    GPtrArray *windows = g_ptr_array_new_with_free_func((GDestroyNotify)bb_dlp_view_free);
+    g_autoptr(GByteArray) decoded = g_byte_array_new();
+    g_autoptr(GArray) escapes = bb_find_escapes(parent, decoded);
+    guint first = 0;
+
+    while (first < escapes->len) {
+        const BbEscape *escape = &g_array_index(escapes, BbEscape, first);
+        gsize from = escape->in > margin ? escape->in - margin : 0;
+        gsize to = escape->in + escape->in_len;
+        guint last = first;
+
+        to = margin >= parent->len - to ? parent->len : to + margin;
+        /* Merge escapes whose windows touch this one. */
+        while (last + 1 < escapes->len) {
+            const BbEscape *next = &g_array_index(escapes, BbEscape, last + 1);
+            gsize next_from = next->in > margin ? next->in - margin : 0;
+            gsize next_to = next->in + next->in_len;
+            if (next_from > to)
+                break;
+            next_to = margin >= parent->len - next_to ? parent->len : next_to + margin;
+            to = MAX(to, next_to);
+            last++;
+        }
+        g_ptr_array_add(windows, bb_build_window(parent, escapes, first, last, decoded, from, to));
+        first = last + 1;
+    }
+    return windows;
+}
+
+BbDlpView *
+bb_dlp_view_normalize(const BbDlpView *parent)
+{
+    g_autoptr(GPtrArray) windows = bb_dlp_view_normalize_windows(parent, G_MAXSIZE);
+    if (windows->len == 0)
+        return NULL;
+    return g_ptr_array_steal_index(windows, 0);
 }

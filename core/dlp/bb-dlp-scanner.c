@@ -154,7 +154,7 @@ typedef struct {
     GPtrArray *findings;
     GHashTable *seen; /* "detector/rule/offset/len" already reported */
     GPtrArray *scratch;
-    gsize max_match; /* 0: unbounded, scan decoded views whole */
+    gsize max_match; /* 0: unbounded: decoded views are whole copies */
     GError *error;
 } BbScanState;
 
@@ -205,41 +205,10 @@ bb_scan_range(BbScanState *state, const BbDlpView *view, gsize from, gsize to)
     return TRUE;
 }
 
-/* A normalised view equals its parent away from its edits, and the
- * parent was scanned already: only stretches within one match length of
- * an edit can hold anything new. Scanning just those keeps a body with a
- * few escapes from costing a second full scan per decoding layer. */
-static gboolean
-bb_scan_edited(BbScanState *state, const BbDlpView *view)
-{
-    gsize margin = state->max_match, from = 0, to = 0;
-    gboolean open = FALSE;
-
-    for (guint i = 0; i < view->edits->len; i++) {
-        const BbDlpEdit *edit = &g_array_index(view->edits, BbDlpEdit, i);
-        gsize lo = edit->out > margin ? edit->out - margin : 0;
-        gsize hi = MIN(edit->out + edit->out_len + margin, view->len);
-        if (open && lo <= to) {
-            to = MAX(to, hi);
-            continue;
-        }
-        if (open && !bb_scan_range(state, view, from, to))
-            return FALSE;
-        from = lo;
-        to = hi;
-        open = TRUE;
-    }
-    return !open || bb_scan_range(state, view, from, to);
-}
-
 static gboolean
 bb_scan_view(const BbDlpView *view, gpointer user_data)
 {
-    BbScanState *state = user_data;
-
-    if (view->edits != NULL && state->max_match > 0)
-        return bb_scan_edited(state, view);
-    return bb_scan_range(state, view, 0, view->len);
+    return bb_scan_range(user_data, view, 0, view->len);
 }
 
 static gsize
@@ -268,7 +237,8 @@ bb_dlp_scanner_scan(BbDlpScanner *self, const guint8 *data, gsize len, GPtrArray
     state.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     state.scratch = bb_dlp_findings_new();
     if (self->decoding) {
-        ok = bb_dlp_decode_walk(data, len, bb_scan_view, &state);
+        ok = bb_dlp_decode_walk(data, len, state.max_match > 0 ? state.max_match : G_MAXSIZE,
+                                bb_scan_view, &state);
     } else {
         BbDlpView root;
         bb_dlp_view_init_root(&root, data, len);

@@ -43,13 +43,15 @@ bb_dlp_edit_search(const GArray *edits, gsize pos)
     return found;
 }
 
+/* Output position @pos of a normalised view to its parent; @base is where
+ * the view's window starts in the parent. */
 static gsize
-bb_dlp_map_start(const GArray *edits, gsize pos)
+bb_dlp_map_start(const GArray *edits, gsize base, gsize pos)
 {
     gssize i = bb_dlp_edit_search(edits, pos);
     const BbDlpEdit *edit;
     if (i < 0)
-        return pos;
+        return base + pos;
     edit = &g_array_index(edits, BbDlpEdit, i);
     if (pos < edit->out + edit->out_len)
         return edit->in;
@@ -57,15 +59,15 @@ bb_dlp_map_start(const GArray *edits, gsize pos)
 }
 
 static gsize
-bb_dlp_map_end(const GArray *edits, gsize end)
+bb_dlp_map_end(const GArray *edits, gsize base, gsize end)
 {
     gssize i;
     const BbDlpEdit *edit;
     if (end == 0)
-        return bb_dlp_map_start(edits, 0);
+        return bb_dlp_map_start(edits, base, 0);
     i = bb_dlp_edit_search(edits, end - 1);
     if (i < 0)
-        return end;
+        return base + end;
     edit = &g_array_index(edits, BbDlpEdit, i);
     if (end <= edit->out + edit->out_len)
         return edit->in + edit->in_len;
@@ -80,8 +82,8 @@ bb_dlp_view_to_root(const BbDlpView *view, gsize offset, gsize len, gsize *root_
 
     for (const BbDlpView *v = view; v->parent != NULL; v = v->parent) {
         if (v->edits != NULL) {
-            gsize new_start = bb_dlp_map_start(v->edits, start);
-            end = bb_dlp_map_end(v->edits, end);
+            gsize new_start = bb_dlp_map_start(v->edits, v->span_offset, start);
+            end = bb_dlp_map_end(v->edits, v->span_offset, end);
             start = new_start;
         } else {
             /* A decoded blob: any part of it is the whole encoded span. */
@@ -109,54 +111,49 @@ bb_dlp_view_is_texty(const BbDlpView *view)
     return text * 10 >= sample * 9;
 }
 
-static gboolean bb_dlp_walk_view(const BbDlpView *view, BbDlpViewFunc func, gpointer user_data);
+typedef struct {
+    gsize margin;
+    BbDlpViewFunc func;
+    gpointer user_data;
+} BbDlpWalk;
 
+/* @view itself was already visited: visit the blobs it holds, then its
+ * normalised windows and, recursively, what they hold. */
 static gboolean
-bb_dlp_walk_blobs(const BbDlpView *view, BbDlpViewFunc func, gpointer user_data)
+bb_dlp_walk_view(const BbDlpWalk *walk, const BbDlpView *view)
 {
-    g_autoptr(GPtrArray) blobs = bb_dlp_view_decode_blobs(view);
+    g_autoptr(GPtrArray) blobs = NULL;
+    g_autoptr(GPtrArray) windows = NULL;
 
+    if (view->depth >= BB_DLP_MAX_DEPTH)
+        return TRUE;
+    blobs = bb_dlp_view_decode_blobs(view);
     for (guint i = 0; i < blobs->len; i++) {
         const BbDlpView *blob = g_ptr_array_index(blobs, i);
-        if (!func(blob, user_data))
+        if (!walk->func(blob, walk->user_data))
             return FALSE;
-        if (blob->depth < BB_DLP_MAX_DEPTH && bb_dlp_view_is_texty(blob) &&
-            !bb_dlp_walk_view(blob, func, user_data))
+        if (bb_dlp_view_is_texty(blob) && !bb_dlp_walk_view(walk, blob))
+            return FALSE;
+    }
+    g_clear_pointer(&blobs, g_ptr_array_unref);
+    windows = bb_dlp_view_normalize_windows(view, walk->margin);
+    for (guint i = 0; i < windows->len; i++) {
+        const BbDlpView *window = g_ptr_array_index(windows, i);
+        if (!walk->func(window, walk->user_data) || !bb_dlp_walk_view(walk, window))
             return FALSE;
     }
     return TRUE;
 }
 
-/* @view itself was already visited: visit its normalised forms (undoing
- * one layer each, so percent-encoding thrice takes three), then the blobs
- * of the most decoded form, which holds every blob the others hold. */
-static gboolean
-bb_dlp_walk_view(const BbDlpView *view, BbDlpViewFunc func, gpointer user_data)
-{
-    g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func((GDestroyNotify)bb_dlp_view_free);
-    const BbDlpView *deepest = view;
-
-    while (deepest->depth < BB_DLP_MAX_DEPTH) {
-        BbDlpView *normal = bb_dlp_view_normalize(deepest);
-        if (normal == NULL)
-            break;
-        g_ptr_array_add(chain, normal);
-        if (!func(normal, user_data))
-            return FALSE;
-        deepest = normal;
-    }
-    if (deepest->depth >= BB_DLP_MAX_DEPTH)
-        return TRUE;
-    return bb_dlp_walk_blobs(deepest, func, user_data);
-}
-
 gboolean
-bb_dlp_decode_walk(const guint8 *data, gsize len, BbDlpViewFunc func, gpointer user_data)
+bb_dlp_decode_walk(const guint8 *data, gsize len, gsize margin, BbDlpViewFunc func,
+                   gpointer user_data)
 {
+    BbDlpWalk walk = {margin, func, user_data};
     BbDlpView root;
 
     bb_dlp_view_init_root(&root, data, len);
     if (!func(&root, user_data))
         return FALSE;
-    return bb_dlp_walk_view(&root, func, user_data);
+    return bb_dlp_walk_view(&walk, &root);
 }

@@ -33,7 +33,7 @@ struct _BbDlpView {
     guint8 *owned;           /* data, when the view decoded it */
     GArray *edits;           /* of BbDlpEdit, for normalised views */
     const BbDlpView *parent; /* NULL for the original bytes */
-    gsize span_offset;       /* blob views: the encoded span in the parent */
+    gsize span_offset;       /* the span of the parent this view decodes */
     gsize span_len;
     guint depth;
     const gchar *decoder; /* "raw", "normalize", "base64", "base32", "hex" */
@@ -51,6 +51,13 @@ void bb_dlp_view_to_root(const BbDlpView *view, gsize offset, gsize len, gsize *
 /* A normalised copy of @parent, or NULL when normalising changes nothing. */
 BbDlpView *bb_dlp_view_normalize(const BbDlpView *parent);
 
+/* The normalised stretches of @parent: each escape with @margin bytes
+ * either side (windows that touch merged), so a match of up to @margin
+ * bytes that involves a decoded escape lies inside one window; the rest
+ * of the parent is unchanged and need not be copied or scanned again.
+ * Array of BbDlpView (owning); empty when nothing changes. */
+GPtrArray *bb_dlp_view_normalize_windows(const BbDlpView *parent, gsize margin);
+
 /* Every base64, base32 and hex blob of @parent, decoded (array of
  * BbDlpView, owning). */
 GPtrArray *bb_dlp_view_decode_blobs(const BbDlpView *parent);
@@ -60,8 +67,11 @@ gboolean bb_dlp_view_is_texty(const BbDlpView *view);
 
 /* Visits the original bytes and every decoded view below them, parents
  * before children, up to BB_DLP_MAX_DEPTH; stops when @func returns FALSE
- * and then returns FALSE too. */
+ * and then returns FALSE too. Normalised views are windows of @margin
+ * bytes around their escapes (the longest match the caller looks for;
+ * G_MAXSIZE: whole copies). */
 typedef gboolean (*BbDlpViewFunc)(const BbDlpView *view, gpointer user_data);
-gboolean bb_dlp_decode_walk(const guint8 *data, gsize len, BbDlpViewFunc func, gpointer user_data);
+gboolean bb_dlp_decode_walk(const guint8 *data, gsize len, gsize margin, BbDlpViewFunc func,
+                            gpointer user_data);
 
 G_END_DECLS

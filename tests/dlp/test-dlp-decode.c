@@ -16,7 +16,8 @@ static GPtrArray *
 walk(const gchar *text)
 {
     GPtrArray *views = g_ptr_array_new_with_free_func(g_free);
-    g_assert_true(bb_dlp_decode_walk((const guint8 *)text, strlen(text), collect, views));
+    g_assert_true(
+        bb_dlp_decode_walk((const guint8 *)text, strlen(text), G_MAXSIZE, collect, views));
     return views;
 }
 
@@ -100,8 +101,9 @@ test_depth_is_bounded(void)
         g_free(text);
         text = g_strdup_printf("%s%%25", pct);
     }
-    g_assert_true(bb_dlp_decode_walk((const guint8 *)text, strlen(text), count_views, &n));
-    g_assert_cmpuint(n, <=, 4 * BB_DLP_MAX_DEPTH);
+    g_assert_true(
+        bb_dlp_decode_walk((const guint8 *)text, strlen(text), G_MAXSIZE, count_views, &n));
+    g_assert_cmpuint(n, <=, 8 * BB_DLP_MAX_DEPTH);
 }
 
 static void
@@ -114,7 +116,7 @@ test_adversarial_escapes_stay_linear(void)
     for (gsize i = 0; i < len; i++)
         text[i] = "%25\\u0025&#37;"[i % 14];
     text[len] = '\0';
-    g_assert_true(bb_dlp_decode_walk((const guint8 *)text, len, count_views, &n));
+    g_assert_true(bb_dlp_decode_walk((const guint8 *)text, len, G_MAXSIZE, count_views, &n));
     g_assert_cmpuint(n, <=, BB_DLP_MAX_DEPTH + 1);
 }
 
