@@ -1,4 +1,5 @@
 #include "dlp-test-util.h"
+#include "bb-injection-detector.h"
 #include "bb-known-secrets-detector.h"
 #include "bb-token-patterns-detector.h"
 
@@ -97,6 +98,22 @@ dlp_test_outbound_scanner(const gchar *const *secrets)
     if (scanner == NULL) {
         scanner = dlp_test_build_scanner(secrets);
         g_hash_table_insert(cache, g_steal_pointer(&key), scanner);
+    }
+    return g_object_ref(scanner);
+}
+
+BbDlpScanner *
+dlp_test_inbound_scanner(void)
+{
+    static BbDlpScanner *scanner = NULL;
+    if (scanner == NULL) {
+        g_autoptr(BbDetector) injection = g_object_new(BB_TYPE_INJECTION_DETECTOR, NULL);
+        g_autoptr(GError) error = NULL;
+        BbDetectorContext context = {g_getenv("BOT_BOTTLE_DATA_DIR"), NULL};
+        bb_detector_configure(injection, &context, &error);
+        g_assert_no_error(error);
+        scanner = bb_dlp_scanner_new();
+        bb_dlp_scanner_add_detector(scanner, "injection", injection);
     }
     return g_object_ref(scanner);
 }

@@ -11,6 +11,9 @@ G_BEGIN_DECLS
  * knowing @secrets (NULL-terminated NAME, VALUE pairs; may be NULL). */
 BbDlpScanner *dlp_test_outbound_scanner(const gchar *const *secrets);
 
+/* An inbound scanner with the injection detector. */
+BbDlpScanner *dlp_test_inbound_scanner(void);
+
 /* Scans @text (NUL-terminated) and returns the findings. */
 GPtrArray *dlp_test_scan(BbDlpScanner *scanner, const gchar *text);
 

@@ -12,7 +12,7 @@ load_rules(void)
     g_autofree gchar *path =
         g_build_filename(g_getenv("BOT_BOTTLE_DATA_DIR"), "rules", "token-patterns.json", NULL);
     g_autoptr(GError) error = NULL;
-    GPtrArray *rules = bb_token_rules_load(path, &error);
+    GPtrArray *rules = bb_token_rules_load(path, "rules", &error);
     g_assert_no_error(error);
     return rules;
 }

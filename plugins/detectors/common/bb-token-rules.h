@@ -1,6 +1,7 @@
-/* The token-patterns rule pack (data/rules/token-patterns.json): what a
- * rule says and how a raw match becomes a finding. The same semantics are
- * implemented by bench/dlp/peer.py so findings can be compared. */
+/* A rule pack (data/rules/token-patterns.json, data/rules/injection.json):
+ * what a rule says and how a raw match becomes a finding. The same
+ * semantics are implemented by bench/dlp/peer.py so findings can be
+ * compared. */
 #pragma once
 
 #include <glib.h>
@@ -23,8 +24,9 @@ typedef struct {
 
 void bb_token_rule_free(BbTokenRule *rule);
 
-/* Loads the pack at @path (array of BbTokenRule). */
-GPtrArray *bb_token_rules_load(const gchar *path, GError **error);
+/* Loads the array @member ("rules", "phrases") of the pack at @path
+ * (array of BbTokenRule). */
+GPtrArray *bb_token_rules_load(const gchar *path, const gchar *member, GError **error);
 
 /* Whether a raw match [@start, @end) of @rule in @data stands as a
  * finding (boundary, entropy and digit checks). */

@@ -42,7 +42,7 @@ bb_token_rule_parse(JsonObject *object, guint index, GError **error)
 }
 
 GPtrArray *
-bb_token_rules_load(const gchar *path, GError **error)
+bb_token_rules_load(const gchar *path, const gchar *member, GError **error)
 {
     g_autoptr(JsonParser) parser = json_parser_new();
     g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func((GDestroyNotify)bb_token_rule_free);
@@ -55,12 +55,12 @@ bb_token_rules_load(const gchar *path, GError **error)
     }
     root = json_parser_get_root(parser);
     if (!JSON_NODE_HOLDS_OBJECT(root) ||
-        !json_object_has_member(json_node_get_object(root), "rules") ||
-        !JSON_NODE_HOLDS_ARRAY(json_object_get_member(json_node_get_object(root), "rules"))) {
-        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "%s: expected {\"rules\": [...]}", path);
+        !json_object_has_member(json_node_get_object(root), member) ||
+        !JSON_NODE_HOLDS_ARRAY(json_object_get_member(json_node_get_object(root), member))) {
+        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "%s: expected {\"%s\": [...]}", path, member);
         return NULL;
     }
-    array = json_object_get_array_member(json_node_get_object(root), "rules");
+    array = json_object_get_array_member(json_node_get_object(root), member);
     for (guint i = 0; i < json_array_get_length(array); i++) {
         JsonNode *node = json_array_get_element(array, i);
         BbTokenRule *rule;
