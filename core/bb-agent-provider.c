@@ -125,3 +125,16 @@ bb_agent_provider_provision_skills(BbAgentProvider *self, BbPlan *plan, BbAgentT
 {
     PROVISION(provision_skills, "install skills", plan, target, error);
 }
+
+BbRoute *
+bb_agent_provider_token_route(const gchar *host, const gchar *scheme,
+                              const BbProviderSettings *settings)
+{
+    BbRoute *route = bb_route_new(host);
+    route->provider_owned = TRUE;
+    if (settings->auth_token_ref != NULL) {
+        route->auth_scheme = g_strdup(scheme);
+        route->token_ref = g_strdup(settings->auth_token_ref);
+    }
+    return route;
+}

@@ -74,4 +74,13 @@ gboolean bb_agent_provider_provision_prompt(BbAgentProvider *self, BbPlan *plan,
 gboolean bb_agent_provider_provision_skills(BbAgentProvider *self, BbPlan *plan,
                                             BbAgentTarget *target, GError **error);
 
+/* For providers: a provider-owned route to @host that injects the secret
+ * named by @settings->auth_token_ref with @scheme (when a ref is set). */
+BbRoute *bb_agent_provider_token_route(const gchar *host, const gchar *scheme,
+                                       const BbProviderSettings *settings);
+
+/* The value agents see in place of a credential the proxy injects.
+ * Recognisable in logs, useless to an attacker. */
+#define BB_PLACEHOLDER_TOKEN "bot-bottle-placeholder-injected-by-proxy"
+
 G_END_DECLS

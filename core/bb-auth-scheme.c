@@ -68,3 +68,24 @@ bb_auth_secret_is_header_safe(const gchar *secret, GError **error)
     }
     return TRUE;
 }
+
+GPtrArray *
+bb_auth_prefixed_header(const gchar *scheme_name, const gchar *header_name, const gchar *prefix,
+                        const gchar *secret, GError **error)
+{
+    GPtrArray *headers;
+    BbHeader *header;
+
+    /* The shared check names an offset, never the secret itself. */
+    if (!bb_auth_secret_is_header_safe(secret, error)) {
+        g_prefix_error(error, "%s auth: ", scheme_name);
+        return NULL;
+    }
+    /* Built in place so no stray copy of the secret is left to wipe. */
+    header = g_new0(BbHeader, 1);
+    header->name = g_strdup(header_name);
+    header->value = g_strconcat(prefix, secret, NULL);
+    headers = g_ptr_array_new_with_free_func((GDestroyNotify)bb_header_free);
+    g_ptr_array_add(headers, header);
+    return headers;
+}

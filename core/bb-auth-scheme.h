@@ -42,4 +42,10 @@ GPtrArray *bb_auth_scheme_build_headers(BbAuthScheme *self, const gchar *secret,
  * header it is injected into. */
 gboolean bb_auth_secret_is_header_safe(const gchar *secret, GError **error);
 
+/* For schemes that send one header `NAME: PREFIX<secret>`: checks the
+ * secret (errors are prefixed with @scheme_name, never the secret) and
+ * returns the one-element array build_headers() must return. */
+GPtrArray *bb_auth_prefixed_header(const gchar *scheme_name, const gchar *header_name,
+                                   const gchar *prefix, const gchar *secret, GError **error);
+
 G_END_DECLS

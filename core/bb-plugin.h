@@ -5,6 +5,7 @@
  * calls register_types() once. Plugins are never unloaded. */
 #pragma once
 
+#include <glib-object.h>
 #include <gmodule.h>
 #include "bb-version.h"
 

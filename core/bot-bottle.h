@@ -5,6 +5,7 @@
 
 #include "bb-version.h"
 #include "bb-error.h"
+#include "bb-paths.h"
 #include "bb-route.h"
 #include "bb-plan.h"
 #include "bb-agent-target.h"

@@ -17,7 +17,7 @@ enum {
 
 typedef struct {
     gboolean use_color;
-    gchar *config_dir; /* ~/.bot-bottle unless BOT_BOTTLE_CONFIG_DIR */
+    gchar *config_dir;    /* ~/.bot-bottle unless BOT_BOTTLE_CONFIG_DIR */
     BbRegistry *registry; /* loaded on first bb_cli_get_registry() */
 } BbCli;
 

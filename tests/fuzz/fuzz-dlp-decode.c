@@ -2,7 +2,7 @@
  * Content-Encoding to undo (under a small cap) and a window margin; the
  * rest is walked through every decoder. Checks that every view maps
  * inside the input and depth stays bounded. Build with -Dfuzzing=true and
- * clang; run e.g. build-fuzz/tests/dlp/fuzz-dlp-decode -max_total_time=60. */
+ * clang; run e.g. build-fuzz/tests/fuzz/fuzz-dlp-decode -max_total_time=60. */
 #include "bb-dlp-decompress.h"
 #include "bb-dlp-view.h"
 

@@ -1,0 +1,28 @@
+#include "bb-cli.h"
+#include "bb-cmd.h"
+
+/* Keep alphabetical: `bot-bottle --help` prints them in this order. */
+static const BbCommand commands[] = {
+    {"check", "validate every manifest and list all problems", bb_cmd_check},
+    {"doctor", "check this machine can run bottles, with fixes", bb_cmd_doctor},
+    {"info", "show an agent's resolved plan", bb_cmd_info},
+    {"list", "list agents and bottles and where each came from", bb_cmd_list},
+    {"plugins", "list loaded plugins and any that failed", bb_cmd_plugins},
+};
+
+const BbCommand *
+bb_cli_commands(gsize *n_commands)
+{
+    *n_commands = G_N_ELEMENTS(commands);
+    return commands;
+}
+
+const BbCommand *
+bb_cli_find_command(const gchar *name)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (g_strcmp0(commands[i].name, name) == 0)
+            return &commands[i];
+    }
+    return NULL;
+}

@@ -1,0 +1,10 @@
+/* Every command's entry point; one bb-cmd-<name>.c each. */
+#pragma once
+
+#include "bb-cli.h"
+
+gint bb_cmd_check(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_doctor(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_info(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_list(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_plugins(BbCli *cli, gint argc, gchar **argv);
