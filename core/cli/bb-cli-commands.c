@@ -8,6 +8,7 @@ static const BbCommand commands[] = {
     {"info", "show an agent's resolved plan", bb_cmd_info},
     {"list", "list agents and bottles and where each came from", bb_cmd_list},
     {"plugins", "list loaded plugins and any that failed", bb_cmd_plugins},
+    {"scan", "look for secrets in files or stdin (a pre-commit hook)", bb_cmd_scan},
 };
 
 const BbCommand *

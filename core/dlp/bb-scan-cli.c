@@ -217,7 +217,7 @@ bb_scan_cli_run(BbRegistry *registry, BbPlan *plan, gint argc, gchar **argv)
         {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, "[FILE…|-]"},
         {NULL},
     };
-    g_autoptr(GOptionContext) options = g_option_context_new("[FILE…|-]");
+    g_autoptr(GOptionContext) options = g_option_context_new(NULL);
     g_autoptr(GError) error = NULL;
     g_autoptr(BbDlpScanner) scanner = NULL;
     g_autoptr(JsonBuilder) builder = json_builder_new();
