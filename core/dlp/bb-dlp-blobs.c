@@ -19,6 +19,10 @@ enum {
 
 static guint8 bb_class[256];
 static gboolean bb_use_avx2;
+/* Nibble tables for the AVX2 alphabet test, each 16 bytes twice (one
+ * copy per 128-bit lane): the classes a low / high nibble allows. */
+static guint8 bb_nibble_low[32];
+static guint8 bb_nibble_high[32];
 static gint8 bb_b64_value[256];
 static gint8 bb_b32_value[256];
 
@@ -56,6 +60,17 @@ bb_blob_tables_init(void)
         bb_b32_value['0' + i] = (gint8)(26 + i - 2);
     bb_b64_value['+'] = bb_b64_value['-'] = 62;
     bb_b64_value['/'] = bb_b64_value['_'] = 63;
+    /* Class bit per high nibble; a byte is in the alphabet when its low
+     * nibble's entry has its high nibble's class bit. */
+    for (guint c = 0; c < 128; c++) {
+        static const guint8 class_of_high[8] = {0, 0, 0x01, 0x02, 0x04, 0x08, 0x10, 0x20};
+        if (bb_class[c] & C_B64) {
+            bb_nibble_low[c & 15] |= class_of_high[c >> 4];
+            bb_nibble_high[c >> 4] = class_of_high[c >> 4];
+        }
+    }
+    memcpy(bb_nibble_low + 16, bb_nibble_low, 16);
+    memcpy(bb_nibble_high + 16, bb_nibble_high, 16);
 #if defined(__x86_64__) && defined(__GNUC__)
     bb_use_avx2 = __builtin_cpu_supports("avx2");
 #endif
@@ -221,6 +236,15 @@ bb_classify_run(const BbDlpView *parent, GPtrArray *out, gsize start, gsize run,
     gsize i;
     guint8 any = 0, all = 0xff;
 
+    /* "de-ad-be-ef-…": the dash is in the URL-safe alphabet, so hex
+     * separated by dashes arrives here as one run. */
+    if (run >= 3 * BB_MIN_HEX_PAIRS - 1 && p[2] == '-' && p[5] == '-') {
+        gsize pairs = bb_count_separated_pairs(parent->data, parent->len, start);
+        if (pairs >= BB_MIN_HEX_PAIRS) {
+            g_ptr_array_add(out, bb_decode_hex(parent, start, pairs, 3));
+            return;
+        }
+    }
     for (i = 0; i < run && (bb_class[p[i]] & C_HEX); i++)
         ;
     if (i == run) {
@@ -242,14 +266,8 @@ bb_classify_run(const BbDlpView *parent, GPtrArray *out, gsize start, gsize run,
     }
 }
 
-/* Two 64-bit masks over the 64 bytes at a block: which bytes are in the
- * base64 alphabet (both variants), and where separated hex starts. */
-typedef struct {
-    guint64 alphabet;
-    guint64 hex;
-    guint64 separator;
-} BbBlockMasks;
-
+/* Bit i of the result is set when byte i of the 64 at @p is in the base64
+ * alphabet (both variants). */
 #ifdef __SSE2__
 #include <emmintrin.h>
 
@@ -268,85 +286,56 @@ bb_is_byte(__m128i v, guint8 c)
     return _mm_cmpeq_epi8(v, _mm_set1_epi8((gchar)c));
 }
 
-static inline void
-bb_block_masks(const guint8 *p, BbBlockMasks *masks)
+static inline guint64
+bb_alphabet_mask(const guint8 *p)
 {
-    masks->alphabet = masks->hex = masks->separator = 0;
+    guint64 mask = 0;
     for (guint k = 0; k < 4; k++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(p + 16 * k));
         __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20));
-        __m128i digit = bb_in_range(v, '0', '9');
-        __m128i letter = bb_in_range(lower, 'a', 'z');
-        __m128i punct = _mm_or_si128(_mm_or_si128(bb_is_byte(v, '+'), bb_is_byte(v, '/')),
-                                     _mm_or_si128(bb_is_byte(v, '-'), bb_is_byte(v, '_')));
-        __m128i hex = _mm_or_si128(digit, bb_in_range(lower, 'a', 'f'));
-        __m128i sep = _mm_or_si128(_mm_or_si128(bb_is_byte(v, ':'), bb_is_byte(v, '-')),
-                                   _mm_or_si128(bb_is_byte(v, ' '), bb_is_byte(v, ',')));
-        guint shift = 16 * k;
-        masks->alphabet |=
-            (guint64)(guint16)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, letter), punct))
-            << shift;
-        masks->hex |= (guint64)(guint16)_mm_movemask_epi8(hex) << shift;
-        masks->separator |= (guint64)(guint16)_mm_movemask_epi8(sep) << shift;
+        __m128i in = _mm_or_si128(bb_in_range(v, '0', '9'), bb_in_range(lower, 'a', 'z'));
+        in = _mm_or_si128(in, _mm_or_si128(_mm_or_si128(bb_is_byte(v, '+'), bb_is_byte(v, '/')),
+                                           _mm_or_si128(bb_is_byte(v, '-'), bb_is_byte(v, '_'))));
+        mask |= (guint64)(guint16)_mm_movemask_epi8(in) << (16 * k);
     }
+    return mask;
 }
+#else
+static inline guint64
+bb_alphabet_mask(const guint8 *p)
+{
+    guint64 mask = 0;
+    for (guint i = 0; i < 64; i++)
+        mask |= (guint64)((bb_class[p[i]] & C_B64) != 0) << i;
+    return mask;
+}
+#endif
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-/* The same with 32-byte vectors, on CPUs that have AVX2 (chosen at run
- * time: the build targets baseline x86-64). */
-__attribute__((target("avx2"))) static inline __m256i
-bb_in_range_256(__m256i v, guint8 lo, guint8 hi)
+/* The same with AVX2 (chosen at run time; the build targets baseline
+ * x86-64): a byte is in the set when the classes its low and high nibbles
+ * select (two table lookups, tables built in bb_blob_tables_init) share
+ * a bit. */
+__attribute__((target("avx2"))) static guint64
+bb_alphabet_mask_avx2(const guint8 *p)
 {
-    __m256i shifted = _mm256_sub_epi8(v, _mm256_set1_epi8((gchar)lo));
-    return _mm256_cmpeq_epi8(_mm256_subs_epu8(shifted, _mm256_set1_epi8((gchar)(hi - lo))),
-                             _mm256_setzero_si256());
-}
-
-__attribute__((target("avx2"))) static inline __m256i
-bb_is_byte_256(__m256i v, guint8 c)
-{
-    return _mm256_cmpeq_epi8(v, _mm256_set1_epi8((gchar)c));
-}
-
-__attribute__((target("avx2"))) static void
-bb_block_masks_avx2(const guint8 *p, BbBlockMasks *masks)
-{
-    masks->alphabet = masks->hex = masks->separator = 0;
+    const __m256i by_low = _mm256_loadu_si256((const __m256i *)bb_nibble_low);
+    const __m256i by_high = _mm256_loadu_si256((const __m256i *)bb_nibble_high);
+    const __m256i nibble = _mm256_set1_epi8(0x0f);
+    guint64 mask = 0;
     for (guint k = 0; k < 2; k++) {
         __m256i v = _mm256_loadu_si256((const __m256i *)(p + 32 * k));
-        __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
-        __m256i digit = bb_in_range_256(v, '0', '9');
-        __m256i letter = bb_in_range_256(lower, 'a', 'z');
-        __m256i punct =
-            _mm256_or_si256(_mm256_or_si256(bb_is_byte_256(v, '+'), bb_is_byte_256(v, '/')),
-                            _mm256_or_si256(bb_is_byte_256(v, '-'), bb_is_byte_256(v, '_')));
-        __m256i hex = _mm256_or_si256(digit, bb_in_range_256(lower, 'a', 'f'));
-        __m256i sep =
-            _mm256_or_si256(_mm256_or_si256(bb_is_byte_256(v, ':'), bb_is_byte_256(v, '-')),
-                            _mm256_or_si256(bb_is_byte_256(v, ' '), bb_is_byte_256(v, ',')));
-        guint shift = 32 * k;
-        masks->alphabet |= (guint64)(guint32)_mm256_movemask_epi8(
-                               _mm256_or_si256(_mm256_or_si256(digit, letter), punct))
-                           << shift;
-        masks->hex |= (guint64)(guint32)_mm256_movemask_epi8(hex) << shift;
-        masks->separator |= (guint64)(guint32)_mm256_movemask_epi8(sep) << shift;
+        __m256i lo = _mm256_shuffle_epi8(by_low, _mm256_and_si256(v, nibble));
+        __m256i hi =
+            _mm256_shuffle_epi8(by_high, _mm256_and_si256(_mm256_srli_epi16(v, 4), nibble));
+        __m256i out = _mm256_cmpeq_epi8(_mm256_and_si256(lo, hi), _mm256_setzero_si256());
+        mask |= (guint64)(guint32)~_mm256_movemask_epi8(out) << (32 * k);
     }
+    return mask;
 }
 #define BB_HAVE_AVX2_MASKS 1
-#endif
-#else
-static inline void
-bb_block_masks(const guint8 *p, BbBlockMasks *masks)
-{
-    masks->alphabet = masks->hex = masks->separator = 0;
-    for (guint i = 0; i < 64; i++) {
-        masks->alphabet |= (guint64)((bb_class[p[i]] & C_B64) != 0) << i;
-        masks->hex |= (guint64)((bb_class[p[i]] & C_HEX) != 0) << i;
-        masks->separator |= (guint64)(bb_is_hex_separator(p[i])) << i;
-    }
-}
 #endif
 
 /* Bit i set when bits i .. i+15 of @m are all set. */
@@ -381,12 +370,13 @@ bb_blob_run(BbBlobScan *scan, gsize start, gsize end)
     bb_classify_run(scan->parent, scan->out, start, end - start, span);
 }
 
-/* Separated hex ("de:ad:be:ef", "DE AD BE EF"): bit i set when bytes
- * i .. i+11 look like four pairs each followed by one separator. */
+/* Where separated hex ("de:ad:be:ef", "DE AD BE EF") may start: bit i set
+ * when four two-character alphabet runs follow each other at a stride of
+ * three. A superset: bb_blob_separated_hex() checks digits and separator. */
 static inline guint64
-bb_separated_hex_mask(const BbBlockMasks *masks)
+bb_separated_hex_candidates(guint64 m)
 {
-    guint64 pair = masks->hex & (masks->hex >> 1) & (masks->separator >> 2);
+    guint64 pair = m & (m >> 1) & ~(m >> 2) & ~(m << 1);
     return pair & (pair >> 3) & (pair >> 6) & (pair >> 9);
 }
 
@@ -417,17 +407,14 @@ bb_blob_scan_blocks(BbBlobScan *scan, gsize blocks_end)
     gsize hex_resume = 0;
 
     for (gsize o = 0; o < blocks_end; o += 64) {
-        BbBlockMasks masks;
         guint64 m, hexsep, long_runs;
 
 #ifdef BB_HAVE_AVX2_MASKS
-        if (bb_use_avx2)
-            bb_block_masks_avx2(data + o, &masks);
-        else
+        m = bb_use_avx2 ? bb_alphabet_mask_avx2(data + o) : bb_alphabet_mask(data + o);
+#else
+        m = bb_alphabet_mask(data + o);
 #endif
-            bb_block_masks(data + o, &masks);
-        m = masks.alphabet;
-        hexsep = bb_separated_hex_mask(&masks);
+        hexsep = bb_separated_hex_candidates(m);
 
         if (run_start != G_MAXSIZE) {
             guint lead = m == G_MAXUINT64 ? 64 : (guint)__builtin_ctzll(~m);

@@ -124,6 +124,13 @@ enc_hex_colons(const gchar *v)
 }
 
 static gchar *
+enc_hex_dashes(const gchar *v)
+{
+    g_autofree gchar *e = hex(v, "%02x", "-");
+    return g_strdup_printf("id=%s;", e);
+}
+
+static gchar *
 enc_hex_spaces(const gchar *v)
 {
     g_autofree gchar *e = hex(v, "%02X", " ");
@@ -297,6 +304,7 @@ static const EncodingCase cases[] = {
     {"hex-upper", enc_hex_upper},
     {"hex-colons", enc_hex_colons},
     {"hex-spaces", enc_hex_spaces},
+    {"hex-dashes", enc_hex_dashes},
     {"c-escapes", enc_c_escapes},
     {"percent-once", enc_percent_once},
     {"percent-reserved", enc_percent_reserved},
