@@ -73,11 +73,56 @@ bb_stream_scan_window(BbDlpStream *self, GError **error)
     return TRUE;
 }
 
+/* Moves @found to the feed's findings at body offset @base; with
+ * @straddling, only those crossing @seam (the others were or will be
+ * reported by the scan of one side). */
+static void
+bb_stream_report(BbDlpStream *self, GPtrArray *found, gsize base, gsize seam, gboolean straddling)
+{
+    for (guint i = 0; i < found->len; i++) {
+        BbFinding *finding = g_ptr_array_index(found, i);
+        if (straddling && !(finding->offset < seam && finding->offset + finding->length > seam))
+            continue;
+        finding->offset += base;
+        g_ptr_array_add(self->findings, g_ptr_array_steal_index(found, i--));
+    }
+}
+
+/* A large piece scanned where it lies instead of being copied behind the
+ * tail: first the seam (the tail plus the piece's first overlap bytes),
+ * keeping only findings that cross it, then the piece itself. */
+static gboolean
+bb_stream_scan_direct(BbDlpStream *self, const guint8 *data, gsize len, GError **error)
+{
+    g_autoptr(GPtrArray) seam = bb_dlp_findings_new();
+    g_autoptr(GPtrArray) piece = bb_dlp_findings_new();
+    gsize base = self->window_base + self->tail;
+    gsize keep = MIN(self->overlap, len);
+
+    if (self->tail > 0) {
+        g_byte_array_append(self->window, data, (guint)MIN(self->overlap, len));
+        if (bb_dlp_scanner_scan(self->scanner, self->window->data, self->window->len, seam,
+                                error) == BB_DLP_VERDICT_CANNOT_SCAN)
+            return FALSE;
+        bb_stream_report(self, seam, self->window_base, self->tail, TRUE);
+    }
+    if (bb_dlp_scanner_scan(self->scanner, data, len, piece, error) == BB_DLP_VERDICT_CANNOT_SCAN)
+        return FALSE;
+    bb_stream_report(self, piece, base, 0, FALSE);
+    g_byte_array_set_size(self->window, 0);
+    g_byte_array_append(self->window, data + len - keep, (guint)keep);
+    self->window_base = base + len - keep;
+    self->tail = keep;
+    return TRUE;
+}
+
 static gboolean
 bb_stream_take(const guint8 *data, gsize len, gpointer user_data, GError **error)
 {
     BbDlpStream *self = user_data;
 
+    if (self->overlap > 0 && self->window->len == self->tail && len >= 4 * self->overlap)
+        return bb_stream_scan_direct(self, data, len, error);
     g_byte_array_append(self->window, data, (guint)len);
     if (self->overlap > 0 && self->window->len - self->tail >= BB_DLP_WINDOW)
         return bb_stream_scan_window(self, error);

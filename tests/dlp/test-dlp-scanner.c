@@ -155,6 +155,38 @@ test_straddle_every_split(void)
     }
 }
 
+/* Large pieces are scanned where they lie, with the seam between pieces
+ * scanned separately: a secret across the seam is found exactly once. */
+static void
+test_straddle_large_pieces(void)
+{
+    g_autoptr(BbDlpScanner) scanner = dlp_test_outbound_scanner(secrets);
+    gsize piece = 1024 * 1024, len = 3 * piece;
+    g_autofree gchar *body = g_malloc(len);
+    gsize at = piece - 7; /* the secret crosses the first seam */
+
+    for (gsize i = 0; i < len; i++)
+        body[i] = "the quick brown fox\n"[i % 20];
+    memcpy(body + at - 1, " " SECRET " ", strlen(SECRET) + 2);
+    for (guint run = 0; run < 2; run++) {
+        g_autoptr(GPtrArray) findings = bb_dlp_findings_new();
+        guint hits = 0;
+        g_assert_cmpint(
+            stream_in_pieces(scanner, NULL, (const guint8 *)body, len, piece, len, findings), ==,
+            BB_DLP_VERDICT_FOUND);
+        for (guint i = 0; i < findings->len; i++) {
+            const BbFinding *f = g_ptr_array_index(findings, i);
+            g_assert_cmpuint(f->offset, ==, at);
+            hits++;
+        }
+        g_assert_cmpuint(hits, ==, 1);
+        /* second run: the secret wholly inside the second piece */
+        memcpy(body + at - 1, "xxxxxxxxxxxxxxxxxxxxxxxxx", strlen(SECRET) + 2);
+        at = piece + 4096;
+        memcpy(body + at - 1, " " SECRET " ", strlen(SECRET) + 2);
+    }
+}
+
 static void
 test_byte_at_a_time(void)
 {
@@ -393,6 +425,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
     g_test_add_func("/dlp/scanner/stream/straddle-every-split", test_straddle_every_split);
     g_test_add_func("/dlp/scanner/stream/byte-at-a-time", test_byte_at_a_time);
+    g_test_add_func("/dlp/scanner/stream/straddle-large-pieces", test_straddle_large_pieces);
     g_test_add_func("/dlp/scanner/stream/after-50mb-padding", test_after_50mb_padding);
     g_test_add_data_func("/dlp/scanner/body/gzip", "gzip", test_compressed_body);
     g_test_add_data_func("/dlp/scanner/body/deflate", "deflate", test_compressed_body);

@@ -8,6 +8,7 @@ struct _BbRuleMatcher {
     GPtrArray *rules;   /* of BbTokenRule */
     GPtrArray *regexes; /* of GRegex, per rule */
     gsize *widths;      /* longest match per rule */
+    gsize *hit_widths;  /* longest match of what vectorscan looks for */
     gsize max_width;
     BbHsMatcher *matcher;
 };
@@ -26,6 +27,7 @@ bb_rule_matcher_free(BbRuleMatcher *self)
     g_clear_pointer(&self->rules, g_ptr_array_unref);
     g_clear_pointer(&self->regexes, g_ptr_array_unref);
     g_free(self->widths);
+    g_free(self->hit_widths);
     g_free(self);
 }
 
@@ -39,6 +41,7 @@ bb_rule_matcher_new(GPtrArray *rules, const gchar *what, GError **error)
     self->rules = g_ptr_array_ref(rules);
     self->regexes = g_ptr_array_new_with_free_func((GDestroyNotify)g_regex_unref);
     self->widths = g_new0(gsize, MAX(rules->len, 1));
+    self->hit_widths = g_new0(gsize, MAX(rules->len, 1));
     if (rules->len == 0) {
         g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "%s has no rules", what);
         return NULL;
@@ -46,7 +49,7 @@ bb_rule_matcher_new(GPtrArray *rules, const gchar *what, GError **error)
     for (guint i = 0; i < rules->len; i++) {
         const BbTokenRule *rule = g_ptr_array_index(rules, i);
         GRegex *regex;
-        patterns[i] = rule->pattern;
+        patterns[i] = rule->prefilter != NULL ? rule->prefilter : rule->pattern;
         flags[i] = rule->caseless ? HS_FLAG_CASELESS : 0;
         regex = g_regex_new(
             rule->pattern, G_REGEX_RAW | G_REGEX_OPTIMIZE | (rule->caseless ? G_REGEX_CASELESS : 0),
@@ -57,7 +60,8 @@ bb_rule_matcher_new(GPtrArray *rules, const gchar *what, GError **error)
         }
         g_ptr_array_add(self->regexes, regex);
         self->widths[i] = bb_hs_pattern_max_width(rule->pattern, flags[i]);
-        if (self->widths[i] == 0) {
+        self->hit_widths[i] = bb_hs_pattern_max_width(patterns[i], flags[i]);
+        if (self->widths[i] == 0 || self->hit_widths[i] == 0) {
             g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
                         "%s: rule '%s' must have a bounded length (use {m,n}, not + or *)", what,
                         rule->id);
@@ -133,18 +137,22 @@ bb_rule_matcher_scan(BbRuleMatcher *self, const guint8 *data, gsize len, BbRuleM
     g_array_sort(ends, bb_raw_end_compare);
     /* Cluster each rule's ends so no match of one cluster can start
      * before the previous cluster's last end: confirming clusters
-     * separately then equals one pass over the whole buffer. */
+     * separately then equals one pass over the whole buffer. A hit of a
+     * prefilter is where a match begins: the match may run on for the
+     * rule's full width past it. */
     while (i < ends->len) {
         const BbRawEnd *first = &g_array_index(ends, BbRawEnd, i);
         guint rule = first->rule;
-        gsize width = self->widths[rule];
-        gsize from = first->end > width ? first->end - width : 0;
-        gsize to = first->end;
+        const BbTokenRule *r = g_ptr_array_index(self->rules, rule);
+        gsize back = self->hit_widths[rule];
+        gsize ahead = r->prefilter != NULL ? self->widths[rule] : 0;
+        gsize from = first->end > back ? first->end - back : 0;
+        gsize to = MIN(first->end + ahead, len);
         for (i++; i < ends->len; i++) {
             const BbRawEnd *next = &g_array_index(ends, BbRawEnd, i);
-            if (next->rule != rule || (next->end > width && next->end - width >= to))
+            if (next->rule != rule || (next->end > back && next->end - back >= to))
                 break;
-            to = next->end;
+            to = MIN(next->end + ahead, len);
         }
         bb_rule_matcher_confirm(self, rule, data, len, from, to, func, user_data);
     }

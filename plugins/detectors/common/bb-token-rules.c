@@ -13,6 +13,7 @@ bb_token_rule_free(BbTokenRule *rule)
     g_free(rule->id);
     g_free(rule->description);
     g_free(rule->pattern);
+    g_free(rule->prefilter);
     g_free(rule);
 }
 
@@ -31,6 +32,8 @@ bb_token_rule_parse(JsonObject *object, guint index, GError **error)
     rule = g_new0(BbTokenRule, 1);
     rule->id = g_strdup(id);
     rule->pattern = g_strdup(pattern);
+    rule->prefilter =
+        g_strdup(json_object_get_string_member_with_default(object, "prefilter", NULL));
     rule->description =
         g_strdup(json_object_get_string_member_with_default(object, "description", ""));
     rule->caseless = json_object_get_boolean_member_with_default(object, "caseless", FALSE);

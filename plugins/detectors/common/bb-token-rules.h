@@ -12,6 +12,10 @@ typedef struct {
     gchar *id;
     gchar *description;
     gchar *pattern;
+    /* Optional: a pattern matching how every match of @pattern begins,
+     * for vectorscan to look for instead (faster when @pattern ends in a
+     * long repeat); the full pattern then confirms around each hit. */
+    gchar *prefilter;
     gboolean caseless;
     /* The match must not be glued to word characters on either side. */
     gboolean boundary;
