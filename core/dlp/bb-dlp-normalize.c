@@ -242,23 +242,74 @@ bb_try_unicode(BbNormalizer *n, const guint8 *p, gsize avail)
     return used;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* 32 bytes per step on CPUs with AVX2 (checked once at run time), also
+ * looking at the byte after each candidate so that only a '%' before a
+ * hex digit, a backslash before u, x or /, and an '&' before '#' or a
+ * letter stop the search: JSON's \n and code's && do not. */
+__attribute__((target("avx2"))) static gsize
+bb_next_trigger_avx2(const guint8 *data, gsize len, gsize i)
+{
+    for (; i + 33 <= len; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(data + i));
+        __m256i n = _mm256_loadu_si256((const __m256i *)(data + i + 1));
+        __m256i lower = _mm256_or_si256(n, _mm256_set1_epi8(0x20));
+        __m256i digit = _mm256_and_si256(_mm256_cmpgt_epi8(n, _mm256_set1_epi8('0' - 1)),
+                                         _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), n));
+        __m256i letter = _mm256_and_si256(_mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)),
+                                          _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), lower));
+        __m256i hex_letter = _mm256_and_si256(_mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)),
+                                              _mm256_cmpgt_epi8(_mm256_set1_epi8('f' + 1), lower));
+        __m256i pct = _mm256_and_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('%')),
+                                       _mm256_or_si256(digit, hex_letter));
+        __m256i bsl = _mm256_and_si256(
+            _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')),
+            _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(n, _mm256_set1_epi8('u')),
+                                            _mm256_cmpeq_epi8(n, _mm256_set1_epi8('x'))),
+                            _mm256_cmpeq_epi8(n, _mm256_set1_epi8('/'))));
+        __m256i amp =
+            _mm256_and_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('&')),
+                             _mm256_or_si256(_mm256_cmpeq_epi8(n, _mm256_set1_epi8('#')), letter));
+        __m256i hit = _mm256_or_si256(_mm256_or_si256(pct, bsl), amp);
+        guint mask = (guint)_mm256_movemask_epi8(_mm256_or_si256(hit, v));
+        if (mask != 0)
+            return i + (guint)__builtin_ctz(mask);
+    }
+    return i;
+}
+#endif
+
 /* Where the next escape may start: the nearest '%', '\\', '&' or
- * non-ASCII byte at or after @i, 16 bytes per step. */
+ * non-ASCII byte at or after @i, 16 or 32 bytes per step. */
 static gsize
 bb_next_trigger(const guint8 *data, gsize len, gsize i)
 {
+#if defined(__x86_64__) && defined(__GNUC__)
+    static gint use_avx2 = -1;
+    if (G_UNLIKELY(use_avx2 < 0))
+        use_avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
+    if (use_avx2) {
+        i = bb_next_trigger_avx2(data, len, i);
+        if (i + 33 <= len)
+            return i;
+    }
+#endif
 #ifdef __SSE2__
-    const __m128i percent = _mm_set1_epi8('%');
-    const __m128i backslash = _mm_set1_epi8('\\');
-    const __m128i ampersand = _mm_set1_epi8('&');
-    for (; i + 16 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(data + i));
-        __m128i hit =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, percent), _mm_cmpeq_epi8(v, backslash)),
-                         _mm_cmpeq_epi8(v, ampersand));
-        guint mask = (guint)_mm_movemask_epi8(_mm_or_si128(hit, v));
-        if (mask != 0)
-            return i + (guint)__builtin_ctz(mask);
+    {
+        const __m128i percent = _mm_set1_epi8('%');
+        const __m128i backslash = _mm_set1_epi8('\\');
+        const __m128i ampersand = _mm_set1_epi8('&');
+        for (; i + 16 <= len; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(data + i));
+            __m128i hit =
+                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, percent), _mm_cmpeq_epi8(v, backslash)),
+                             _mm_cmpeq_epi8(v, ampersand));
+            guint mask = (guint)_mm_movemask_epi8(_mm_or_si128(hit, v));
+            if (mask != 0)
+                return i + (guint)__builtin_ctz(mask);
+        }
     }
 #endif
     for (; i < len; i++) {
