@@ -287,6 +287,29 @@ bb_dlp_scanner_scan_hostname(BbDlpScanner *self, const gchar *hostname, GPtrArra
     return verdict;
 }
 
+BbDlpVerdict
+bb_dlp_scanner_scan_parts(BbDlpScanner *self, const gchar *const *parts, GPtrArray *findings,
+                          GError **error)
+{
+    g_autoptr(GString) joined = g_string_new(NULL);
+    BbDlpVerdict verdict = BB_DLP_VERDICT_CLEAN;
+
+    g_return_val_if_fail(BB_IS_DLP_SCANNER(self), BB_DLP_VERDICT_CANNOT_SCAN);
+    for (guint i = 0; parts != NULL && parts[i] != NULL; i++) {
+        BbDlpVerdict v =
+            bb_dlp_scanner_scan(self, (const guint8 *)parts[i], strlen(parts[i]), findings, error);
+        if (v == BB_DLP_VERDICT_CANNOT_SCAN)
+            return v;
+        verdict = MAX(verdict, v);
+        g_string_append(joined, parts[i]);
+    }
+    /* Only what the pieces hide when joined is news. */
+    if (verdict == BB_DLP_VERDICT_CLEAN && parts != NULL && parts[0] != NULL && parts[1] != NULL)
+        verdict =
+            bb_dlp_scanner_scan(self, (const guint8 *)joined->str, joined->len, findings, error);
+    return verdict;
+}
+
 static BbDetector *
 bb_scanner_find_detector(BbDlpScanner *self, const gchar *name)
 {

@@ -4,7 +4,7 @@
  *
  *   hostname  bb_dlp_scanner_scan_hostname()  (labels also joined)
  *   target    bb_dlp_scanner_scan(path+query)
- *   headers   bb_dlp_scanner_scan() per value
+ *   headers   bb_dlp_scanner_scan_parts() over all values (each, and joined)
  *   bodies    BbDlpStream (bb-dlp-stream.h) with the Content-Encoding
  *   responses BbDlpStream on an inbound scanner
  *
@@ -60,6 +60,13 @@ BbDlpVerdict bb_dlp_scanner_scan(BbDlpScanner *self, const guint8 *data, gsize l
  * spread over labels is found too. */
 BbDlpVerdict bb_dlp_scanner_scan_hostname(BbDlpScanner *self, const gchar *hostname,
                                           GPtrArray *findings, GError **error);
+
+/* Pieces an agent could split one value across (every header value, every
+ * query parameter value): each piece, then all of them joined in order
+ * with nothing between, so a secret cut in two is found. Findings from
+ * the joined form have offsets into that concatenation. */
+BbDlpVerdict bb_dlp_scanner_scan_parts(BbDlpScanner *self, const gchar *const *parts,
+                                       GPtrArray *findings, GError **error);
 
 /* A copy of @data with every finding's span replaced by "[REDACTED]",
  * re-scanned; NULL (fail closed) when a finding's detector cannot redact,

@@ -400,6 +400,22 @@ test_hostname(void)
 }
 
 static void
+test_split_across_parts(void)
+{
+    g_autoptr(BbDlpScanner) scanner = dlp_test_outbound_scanner(secrets);
+    const gchar *split[] = {"s3cr3t-Xq9vL", "m2Pz7Rk4Wn8", NULL};
+    const gchar *control[] = {"text/html", "gzip, br", "en-GB", NULL};
+    g_autoptr(GPtrArray) found = bb_dlp_findings_new();
+    g_autoptr(GPtrArray) quiet = bb_dlp_findings_new();
+
+    g_assert_cmpint(bb_dlp_scanner_scan_parts(scanner, split, found, NULL), ==,
+                    BB_DLP_VERDICT_FOUND);
+    g_assert_true(dlp_test_has_rule(found, "known-secret/TEST_SECRET"));
+    g_assert_cmpint(bb_dlp_scanner_scan_parts(scanner, control, quiet, NULL), ==,
+                    BB_DLP_VERDICT_CLEAN);
+}
+
+static void
 test_percent_span_maps_to_original(void)
 {
     g_autoptr(BbDlpScanner) scanner = dlp_test_outbound_scanner(secrets);
@@ -442,6 +458,7 @@ main(int argc, char **argv)
                     test_redact_unsupported_fails_closed);
     g_test_add_func("/dlp/scanner/detector-failure", test_detector_failure_is_cannot_scan);
     g_test_add_func("/dlp/scanner/hostname", test_hostname);
+    g_test_add_func("/dlp/scanner/split-across-parts", test_split_across_parts);
     g_test_add_func("/dlp/scanner/percent-span", test_percent_span_maps_to_original);
     return g_test_run();
 }
