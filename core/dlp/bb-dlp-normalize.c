@@ -396,7 +396,9 @@ bb_build_window(const BbDlpView *parent, GArray *escapes, guint first, guint las
         const BbEscape *escape = &g_array_index(escapes, BbEscape, k);
         memcpy(n.out + n.out_len, parent->data + copied, escape->in - copied);
         n.out_len += escape->in - copied;
-        memcpy(n.out + n.out_len, decoded->data + escape->dec_off, escape->dec_len);
+        /* Removals decode to nothing (and may leave the store empty). */
+        if (escape->dec_len > 0)
+            memcpy(n.out + n.out_len, decoded->data + escape->dec_off, escape->dec_len);
         n.out_len += escape->dec_len;
         bb_normalizer_edit(&n, escape->in, escape->in_len, escape->dec_len);
         copied = escape->in + escape->in_len;
