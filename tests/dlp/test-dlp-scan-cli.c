@@ -27,7 +27,6 @@ static ScanResult
 run_scan(const gchar *const *args, const gchar *stdin_text, const gchar *secret_refs)
 {
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
-    g_auto(GStrv) envp = g_get_environ();
     g_autoptr(GError) error = NULL;
     ScanResult result = {0};
     g_autoptr(GSubprocessLauncher) launcher =
