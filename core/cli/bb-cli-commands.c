@@ -11,6 +11,7 @@ static const BbCommand commands[] = {
     {"list", "list agents and bottles and where each came from", bb_cmd_list},
     {"plugins", "list loaded plugins and any that failed", bb_cmd_plugins},
     {"proxy", "serve an agent's egress policy as a local HTTP(S) proxy", bb_cmd_proxy},
+    {"scan", "look for secrets in files or stdin (a pre-commit hook)", bb_cmd_scan},
 };
 
 const BbCommand *

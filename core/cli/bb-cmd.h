@@ -11,3 +11,4 @@ gint bb_cmd_info(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_list(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_plugins(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_proxy(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_scan(BbCli *cli, gint argc, gchar **argv);
