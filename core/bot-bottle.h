@@ -11,6 +11,7 @@
 #include "bb-agent-target.h"
 #include "bb-auth-scheme.h"
 #include "bb-detector.h"
+#include "bb-dlp-evidence.h"
 #include "bb-backend.h"
 #include "bb-agent-provider.h"
 #include "bb-plugin.h"

@@ -5,9 +5,13 @@
 static const BbCommand commands[] = {
     {"check", "validate every manifest and list all problems", bb_cmd_check},
     {"doctor", "check this machine can run bottles, with fixes", bb_cmd_doctor},
+    {"edit", "edit an agent or bottle, then validate it", bb_cmd_edit},
     {"info", "show an agent's resolved plan", bb_cmd_info},
+    {"init", "write a base bottle and an agent that uses it", bb_cmd_init},
     {"list", "list agents and bottles and where each came from", bb_cmd_list},
     {"plugins", "list loaded plugins and any that failed", bb_cmd_plugins},
+    {"proxy", "serve an agent's egress policy as a local HTTP(S) proxy", bb_cmd_proxy},
+    {"scan", "look for secrets in files or stdin (a pre-commit hook)", bb_cmd_scan},
 };
 
 const BbCommand *

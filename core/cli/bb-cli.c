@@ -46,6 +46,9 @@ bb_cli_paint(BbCli *cli, const gchar *sgr, const gchar *text)
     return g_strdup_printf("\033[%sm%s\033[0m", sgr, text);
 }
 
+static void print_labelled(BbCli *cli, const gchar *label, const gchar *sgr, const gchar *format,
+                           va_list args) G_GNUC_PRINTF(4, 0);
+
 static void
 print_labelled(BbCli *cli, const gchar *label, const gchar *sgr, const gchar *format, va_list args)
 {

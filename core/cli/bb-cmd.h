@@ -5,6 +5,10 @@
 
 gint bb_cmd_check(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_doctor(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_edit(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_init(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_info(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_list(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_plugins(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_proxy(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_scan(BbCli *cli, gint argc, gchar **argv);

@@ -29,6 +29,17 @@ bb_agent_manifest_unref(BbAgentManifest *manifest)
     g_free(manifest);
 }
 
+static gboolean
+has_skill(BbAgentManifest *m, const gchar *name)
+{
+    for (guint i = 0; i < m->skills->len; i++) {
+        const BbManifestSkill *skill = g_ptr_array_index(m->skills, i);
+        if (g_strcmp0(skill->name, name) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void
 parse_skills(BbSchemaCtx *ctx, const BbYamlNode *node, BbAgentManifest *m)
 {
@@ -45,6 +56,11 @@ parse_skills(BbSchemaCtx *ctx, const BbYamlNode *node, BbAgentManifest *m)
         if (!bb_manifest_is_name(name)) {
             bb_schema_error(ctx, item, path, "'%s' is not a skill name; expected %s", name,
                             "the name of a directory under skills/ (letters, digits, ._-)");
+            continue;
+        }
+        if (has_skill(m, name)) {
+            bb_schema_error(ctx, item, path, "'%s' is listed twice; expected each skill once",
+                            name);
             continue;
         }
         skill = g_new0(BbManifestSkill, 1);
@@ -91,6 +107,7 @@ bb_agent_manifest_parse(const gchar *path, const gchar *name, BbManifestOrigin o
 {
     BbAgentManifest *m = g_new0(BbAgentManifest, 1);
     guint errors_before = bb_diagnostics_count_errors(diagnostics);
+    guint first_new = diagnostics->len;
     g_autoptr(BbYamlNode) root = NULL;
     BbSchemaCtx ctx = {NULL, diagnostics, 0};
 
@@ -106,6 +123,7 @@ bb_agent_manifest_parse(const gchar *path, const gchar *name, BbManifestOrigin o
         parse_agent_root(&ctx, root, m);
     if (m->body == NULL)
         m->body = g_strdup("");
+    bb_diagnostics_sort_from(diagnostics, first_new);
     m->n_errors = bb_diagnostics_count_errors(diagnostics) - errors_before;
     return m;
 }

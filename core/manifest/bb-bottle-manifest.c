@@ -175,7 +175,6 @@ parse_git_remote(BbSchemaCtx *ctx, const BbYamlNode *key, const BbYamlNode *node
     g_autofree gchar *path = bb_schema_path_key("git.remotes", key->scalar);
     g_autofree gchar *problem = NULL;
     g_autofree gchar *host = bb_manifest_canonical_host(key->scalar, &problem);
-    g_autoptr(GError) error = NULL;
     BbGitRemote *remote;
 
     if (host == NULL)
@@ -318,6 +317,7 @@ bb_bottle_manifest_parse(const gchar *path, const gchar *name, const gchar *data
 {
     BbBottleManifest *m = g_new0(BbBottleManifest, 1);
     guint errors_before = bb_diagnostics_count_errors(diagnostics);
+    guint first_new = diagnostics->len;
     g_autoptr(BbYamlNode) root = NULL;
     BbSchemaCtx ctx = {path, diagnostics, 0};
 
@@ -338,6 +338,7 @@ bb_bottle_manifest_parse(const gchar *path, const gchar *name, const gchar *data
     }
     if (m->body == NULL)
         m->body = g_strdup("");
+    bb_diagnostics_sort_from(diagnostics, first_new);
     m->n_errors = bb_diagnostics_count_errors(diagnostics) - errors_before;
     return m;
 }

@@ -119,12 +119,18 @@ add_warning(BbCatalog *self, const gchar *file, const gchar *message)
  * NULL (after a diagnostic) otherwise; a FIFO or a device planted in a
  * repo must not hang or flood us. */
 static gchar *
-read_manifest(BbCatalog *self, const gchar *path, gsize *len)
+read_manifest(BbCatalog *self, const gchar *path, BbManifestOrigin origin, gsize *len)
 {
     GStatBuf st;
     g_autoptr(GError) error = NULL;
     gchar *data = NULL;
 
+    /* A repo's symlink could aim us at any file of the user's. */
+    if (origin == BB_ORIGIN_REPO && g_lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        add_warning(self, path,
+                    "ignored: a symbolic link inside a repository; expected a regular file");
+        return NULL;
+    }
     if (g_stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
         add_warning(self, path, "ignored: not a regular file; expected a Markdown manifest");
         return NULL;
@@ -181,7 +187,7 @@ scan_dir(BbCatalog *self, const gchar *dir, BbManifestOrigin origin, ManifestFun
                         "letters, digits, '.', '_' and '-' before .md");
             continue;
         }
-        data = read_manifest(self, path, &len);
+        data = read_manifest(self, path, origin, &len);
         if (data != NULL)
             func(self, path, name, origin, data, len);
     }
@@ -343,9 +349,11 @@ bb_catalog_describe_bottles(BbCatalog *self)
 void
 bb_catalog_copy_file_diagnostics(BbCatalog *self, const gchar *file, GPtrArray *out)
 {
+    /* Diagnostics hold the file name as printed, so compare like with like. */
+    g_autoptr(BbDiagnostic) probe = bb_diagnostic_new(file, 0, 0, FALSE, "");
     for (guint i = 0; i < self->diagnostics->len; i++) {
         const BbDiagnostic *diagnostic = g_ptr_array_index(self->diagnostics, i);
-        if (!diagnostic->is_warning && g_strcmp0(diagnostic->file, file) == 0)
+        if (!diagnostic->is_warning && g_strcmp0(diagnostic->file, probe->file) == 0)
             bb_diagnostics_add_copy(out, diagnostic);
     }
 }

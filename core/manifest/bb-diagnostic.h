@@ -30,6 +30,9 @@ void bb_diagnostics_add(GPtrArray *diagnostics, const gchar *file, guint line, g
                         gboolean is_warning, const gchar *message);
 void bb_diagnostics_add_copy(GPtrArray *diagnostics, const BbDiagnostic *diagnostic);
 guint bb_diagnostics_count_errors(GPtrArray *diagnostics);
+/* Orders the diagnostics from index @start on by line and column, so a
+ * file's problems read top to bottom. */
+void bb_diagnostics_sort_from(GPtrArray *diagnostics, guint start);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BbDiagnostic, bb_diagnostic_free)
 

@@ -181,16 +181,21 @@ check_labels(const gchar *ascii)
 {
     g_auto(GStrv) labels = g_strsplit(ascii, ".", -1);
     guint n = g_strv_length(labels);
+    /* IDNA maps some characters (soft hyphen, ...) to nothing. */
+    if (n == 0)
+        return g_strdup("is empty once invisible characters are removed");
     if (strlen(ascii) > 253)
         return g_strdup("is longer than 253 characters");
+    for (guint i = 0; i < n; i++) {
+        if (labels[i][0] == '\0')
+            return g_strdup("has an empty label");
+    }
     /* No top-level domain starts with a digit, so this refuses every
      * spelling of an IPv4 address (127.0.0.1, 127.1, 0x7f000001, 2130706433). */
     if (!g_ascii_isalpha(labels[n - 1][0]))
         return g_strdup("looks like an IP address (routes name hosts, not addresses)");
     for (guint i = 0; i < n; i++) {
         gsize len = strlen(labels[i]);
-        if (len == 0)
-            return g_strdup("has an empty label");
         if (len > 63)
             return g_strdup_printf("has a label longer than 63 characters ('%.20s...')", labels[i]);
         if (labels[i][0] == '-' || labels[i][len - 1] == '-')

@@ -1,3 +1,5 @@
+#include <stdlib.h>
+
 #include "bb-agent-provider.h"
 #include "bb-auth-scheme.h"
 #include "bb-detector.h"
@@ -272,7 +274,10 @@ apply_provider(Merged *merged, BbRegistry *registry, GPtrArray *diagnostics)
     BbProviderSettings settings = {merged->template_name, merged->auth_token_ref,
                                    merged->forward_host_credentials};
 
-    if (bb_registry_lookup(registry, BB_TYPE_AGENT_PROVIDER, merged->template_name) == NULL) {
+    const BbImplementation *impl =
+        bb_registry_lookup(registry, BB_TYPE_AGENT_PROVIDER, merged->template_name);
+
+    if (impl == NULL) {
         g_autofree gchar *known = describe_implementations(registry, BB_TYPE_AGENT_PROVIDER);
         add_error(diagnostics, &merged->template_pos,
                   "agent_provider.template: no provider named '%s'%s; expected one of %s",
@@ -282,6 +287,9 @@ apply_provider(Merged *merged, BbRegistry *registry, GPtrArray *diagnostics)
                   known);
         return;
     }
+    /* The plan carries the provider's own spelling of its name. */
+    merged->template_name = impl->name;
+    settings.template_name = impl->name;
     provider = bb_registry_create(registry, BB_TYPE_AGENT_PROVIDER, merged->template_name, &error);
     if (provider == NULL) {
         add_error(diagnostics, &merged->template_pos,
@@ -378,22 +386,48 @@ add_routes(BbPlan *plan, Merged *merged)
     }
 }
 
-/* A repo agent's skills come from the repo first, then from home. */
-static gchar *
-find_skill(BbCatalog *catalog, BbAgentManifest *agent, const gchar *name, GString *looked_in)
+/* Whether @path, with every symbolic link followed, lies under @root. */
+static gboolean
+resolves_inside(const gchar *path, const gchar *root)
 {
-    g_autoptr(GPtrArray) roots = g_ptr_array_new_with_free_func(g_free);
-    const gchar *repo_dir = bb_catalog_get_repo_dir(catalog);
+    g_autofree gchar *real_path = realpath(path, NULL);
+    g_autofree gchar *real_root = realpath(root, NULL);
+    g_autofree gchar *prefix = NULL;
+    if (real_path == NULL || real_root == NULL)
+        return FALSE;
+    prefix = g_strconcat(real_root, "/", NULL);
+    return g_str_has_prefix(real_path, prefix);
+}
 
-    if (agent->origin == BB_ORIGIN_REPO && repo_dir != NULL)
-        g_ptr_array_add(roots, g_build_filename(repo_dir, ".bot-bottle", "skills", NULL));
-    g_ptr_array_add(roots, g_build_filename(bb_catalog_get_config_dir(catalog), "skills", NULL));
-    for (guint i = 0; i < roots->len; i++) {
-        g_autofree gchar *dir = g_build_filename(g_ptr_array_index(roots, i), name, NULL);
-        if (g_file_test(dir, G_FILE_TEST_IS_DIR))
-            return g_steal_pointer(&dir);
-        g_string_append_printf(looked_in, "%s%s/", looked_in->len > 0 ? " or " : "", dir);
+/* A repo agent's skills come from the repo first, then from home. A repo
+ * skill that leads outside the repo (a symlink to ~/.ssh, say) would
+ * copy the user's files into the agent, so it is refused. */
+static gchar *
+find_skill(BbCatalog *catalog, BbAgentManifest *agent, const gchar *name, GString *problem)
+{
+    const gchar *repo_dir = bb_catalog_get_repo_dir(catalog);
+    g_autofree gchar *home_skill =
+        g_build_filename(bb_catalog_get_config_dir(catalog), "skills", name, NULL);
+    g_autofree gchar *repo_skill = NULL;
+
+    if (agent->origin == BB_ORIGIN_REPO && repo_dir != NULL) {
+        repo_skill = g_build_filename(repo_dir, ".bot-bottle", "skills", name, NULL);
+        if (g_file_test(repo_skill, G_FILE_TEST_IS_DIR)) {
+            if (resolves_inside(repo_skill, repo_dir))
+                return g_steal_pointer(&repo_skill);
+            g_string_printf(problem,
+                            "skill '%s' at %s/ leads outside the repository; expected a "
+                            "directory inside %s",
+                            name, repo_skill, repo_dir);
+            return NULL;
+        }
     }
+    if (g_file_test(home_skill, G_FILE_TEST_IS_DIR))
+        return g_steal_pointer(&home_skill);
+    g_string_printf(problem, "no skill named '%s'; expected a directory ", name);
+    if (repo_skill != NULL)
+        g_string_append_printf(problem, "%s/ or ", repo_skill);
+    g_string_append_printf(problem, "%s/", home_skill);
     return NULL;
 }
 
@@ -402,12 +436,10 @@ add_skills(BbPlan *plan, BbCatalog *catalog, BbAgentManifest *agent, GPtrArray *
 {
     for (guint i = 0; i < agent->skills->len; i++) {
         const BbManifestSkill *skill = g_ptr_array_index(agent->skills, i);
-        g_autoptr(GString) looked_in = g_string_new(NULL);
-        g_autofree gchar *dir = find_skill(catalog, agent, skill->name, looked_in);
+        g_autoptr(GString) problem = g_string_new(NULL);
+        g_autofree gchar *dir = find_skill(catalog, agent, skill->name, problem);
         if (dir == NULL)
-            add_error(diagnostics, &skill->pos,
-                      "skills[%u]: no skill named '%s'; expected a directory %s", i, skill->name,
-                      looked_in->str);
+            add_error(diagnostics, &skill->pos, "skills[%u]: %s", i, problem->str);
         else
             bb_plan_add_skill(plan, skill->name, dir);
     }

@@ -134,7 +134,8 @@ add_mapping_key(Builder *b, BbYamlNode *mapping, BbYamlNode *key)
         g_autofree gchar *path = path_with_key(b, NULL);
         builder_error(b, key, "%s: a key is %s; expected a plain string key", path,
                       bb_yaml_node_describe(key));
-        key->kind = BB_YAML_INVALID;
+        /* A container key is still open: it becomes INVALID when closed. */
+        key->rejected = TRUE;
     }
     g_ptr_array_add(mapping->keys, key);
 }
@@ -217,7 +218,7 @@ on_container_start(Builder *b, BbYamlKind kind, const yaml_event_t *event,
     /* Children of a rejected container are still parsed (to find their
      * syntax errors) but hang off a node validators skip. The node keeps
      * its kind until closed so children attach correctly. */
-    node->rejected = !ok;
+    node->rejected = node->rejected || !ok;
     g_ptr_array_add(b->stack, node);
 }
 
@@ -340,9 +341,9 @@ bb_yaml_parse(const gchar *file, const gchar *text, gsize len, guint first_line,
         return NULL;
     }
     if (b.root == NULL) {
+        /* Empty frontmatter is a manifest with no keys. */
         yaml_mark_t start = {0, 0, 0};
-        b.root = node_new(&b, BB_YAML_SCALAR, &start);
-        b.root->scalar = g_strdup("");
+        b.root = node_new(&b, BB_YAML_MAPPING, &start);
     }
     return b.root;
 }

@@ -31,7 +31,7 @@ struct _BbYamlNode {
 
 /* Parses @len bytes of YAML. @first_line is the file line the text
  * starts on, so positions point into the file. Returns the document's
- * root node (an empty document is a null scalar), or NULL after a
+ * root node (an empty document is an empty mapping), or NULL after a
  * syntax error; every problem is appended to @diagnostics. */
 BbYamlNode *bb_yaml_parse(const gchar *file, const gchar *text, gsize len, guint first_line,
                           GPtrArray *diagnostics);

@@ -640,7 +640,7 @@ test_builtin_broken(void)
     g_autofree gchar *path = g_build_filename(broken, "libfixture-abi-major.so", NULL);
     g_autofree gchar *expected = NULL;
     g_autofree gchar *contrib = contrib_dir();
-    g_autofree gchar *contrib_path = install_fixture("good", "good", 0644, 0755);
+    g_free(install_fixture("good", "good", 0644, 0755));
 
     g_setenv("BOT_BOTTLE_PLUGIN_PATH", search, TRUE);
     g_unsetenv("BOT_BOTTLE_NO_CONTRIB");
