@@ -5,6 +5,8 @@
  * placeholder, and is cut off when the sidecar dies. */
 #include <string.h>
 #include "bb-docker-backend.h"
+#include "bb-plan-private.h"
+#include "bb-route.h"
 #include "docker-e2e-fixture.h"
 
 #define TOKEN_NAME "BB_TEST_TOKEN"
@@ -152,6 +154,74 @@ fixture_certificate(void)
     return g_bytes_new(begin, end - begin);
 }
 
+/* The same path through BbBackend alone, as the CLI drives it: a plan
+ * with a route, images prepared (the sidecar assembled from the build
+ * tree), launch options with pins, upstream CA and the secret. */
+static void
+test_through_backend(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BbPlan) plan = bb_plan_new();
+    bb_plan_set_agent(plan, "backend-e2e", "/nonexistent/agent.md", BB_ORIGIN_HOME);
+    bb_plan_set_env(plan, TOKEN_NAME, PLACEHOLDER);
+    g_autoptr(BbRoute) route = bb_route_new(ALLOWED);
+    route->auth_scheme = g_strdup("bearer");
+    route->token_ref = g_strdup(TOKEN_NAME);
+    route->outbound.enabled = FALSE;
+    route->inbound.enabled = FALSE;
+    bb_plan_add_route(plan, route);
+    bb_plan_seal(plan);
+
+    g_setenv("BOT_BOTTLE_SIDECAR", g_getenv("BB_TEST_SIDECAR"), TRUE);
+    g_autoptr(BbDockerBackend) docker = bb_docker_backend_new();
+    BbBackend *backend = BB_BACKEND(docker);
+    bb_docker_backend_set_agent_image(docker, e2e->base_image);
+    g_assert_true(bb_backend_is_available(backend, &error));
+    g_assert_true(bb_backend_prepare_images(backend, plan, NULL, NULL, NULL, &error));
+    g_assert_no_error(error);
+
+    g_autoptr(GBytes) certificate = fixture_certificate();
+    g_autofree gchar *ca_path = g_build_filename(g_get_tmp_dir(), "upstream-ca.pem", NULL);
+    g_assert_true(g_file_set_contents(ca_path, g_bytes_get_data(certificate, NULL),
+                                      g_bytes_get_size(certificate), &error));
+    g_autofree gchar *pin = g_strdup_printf(ALLOWED ":443:%s", e2e->fixture_ip);
+    gchar *resolve[] = {pin, NULL};
+    g_autofree gchar *other_token = bb_e2e_marker("backend-token");
+    g_autoptr(GHashTable) secrets = g_hash_table_new(g_str_hash, g_str_equal);
+    g_hash_table_insert(secrets, TOKEN_NAME, other_token);
+    BbLaunchOptions options = {.resolve = resolve, .upstream_ca = ca_path, .secrets = secrets};
+    g_autofree gchar *slug = bb_backend_launch(backend, plan, &options, NULL, &error);
+    g_assert_no_error(error);
+    /* The test's stand-in for the egress network's way to the internet. */
+    g_autofree gchar *sidecar = NULL;
+    g_autoptr(JsonArray) containers =
+        bb_docker_container_list(e2e->client, BB_DOCKER_LABEL_SLUG, slug, &error);
+    for (guint i = 0; i < json_array_get_length(containers); i++) {
+        JsonObject *container = json_array_get_object_element(containers, i);
+        JsonObject *labels = json_object_get_object_member(container, "Labels");
+        if (g_str_equal(json_object_get_string_member(labels, BB_DOCKER_LABEL_ROLE), "sidecar"))
+            sidecar = g_strdup(json_object_get_string_member(container, "Id"));
+    }
+    g_assert_nonnull(sidecar);
+    g_assert_true(bb_docker_network_connect(e2e->client, e2e->internet, sidecar, &error));
+
+    g_autofree gchar *marker = bb_e2e_marker("via-backend");
+    g_autofree gchar *script = g_strdup_printf(
+        "test \"$(curl -sS -o /dev/null -w '%%{http_code}' --max-time 10 "
+        "https://" ALLOWED "/%s)\" = 200 && test \"$" TOKEN_NAME "\" = " PLACEHOLDER,
+        marker);
+    const gchar *argv[] = {"sh", "-c", script, NULL};
+    gint status = -1;
+    g_assert_true(bb_backend_exec(backend, slug, argv, FALSE, &status, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(status, ==, 0);
+    g_assert_true(bb_e2e_log_contains(e2e, e2e->fixture_id, marker));
+    g_autofree gchar *real = token_hash(other_token);
+    g_assert_true(bb_e2e_log_contains(e2e, e2e->fixture_id, real));
+    g_assert_true(bb_backend_stop(backend, slug, &error));
+    g_assert_no_error(error);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -200,6 +270,7 @@ main(int argc, char **argv)
     g_test_add_func("/docker/sidecar/dns-answers-only-routes", test_dns_answers_only_routes);
     g_test_add_func("/docker/sidecar/placeholder-only", test_placeholder_only);
     g_test_add_func("/docker/sidecar/fail-closed", test_fail_closed);
+    g_test_add_func("/docker/sidecar/through-backend", test_through_backend);
     int result = g_test_run();
 
     g_autofree gchar *logs = bb_docker_container_logs(e2e->client, bottle->sidecar_id, NULL);

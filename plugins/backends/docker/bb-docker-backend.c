@@ -9,6 +9,7 @@
 #include "bb-docker-tar.h"
 #include "bb-docker-target.h"
 #include "bb-error.h"
+#include "bb-route-json.h"
 
 #define BB_SIDECAR_PLUGIN_DIR "/usr/lib/bot-bottle/plugins"
 #define BB_SIDECAR_UID 65532
@@ -320,11 +321,13 @@ bb_docker_backend_launch(BbBackend *backend, BbPlan *plan, const BbLaunchOptions
         }
         upstream_ca = g_mapped_file_get_bytes(file);
     }
+    g_autofree gchar *routes = bb_routes_to_json_string(bb_plan_get_routes(plan), FALSE);
     BbDockerBottleSpec spec = {
         .agent_name = bb_plan_get_agent_name(plan),
         .agent_image = image,
         .agent_env = (const gchar *const *)env->pdata,
         .sidecar_image = self->sidecar_image,
+        .routes_json = routes,
         .resolve = options != NULL ? (const gchar *const *)options->resolve : NULL,
         .upstream_ca = upstream_ca,
         .secrets = options != NULL ? options->secrets : NULL,
