@@ -259,6 +259,12 @@ test_fail_closed(void)
         e2e->fixture_ip, marker, e2e->fixture_ip, marker);
     g_assert_cmpint(agent_sh(other, after, NULL), !=, 0);
     g_assert_false(bb_e2e_log_contains(e2e, e2e->fixture_id, marker));
+    /* The other bottle keeps working. */
+    g_autofree gchar *still =
+        g_strdup_printf("curl -s --max-time 5 http://%s/%s-still", e2e->fixture_ip, marker);
+    g_assert_cmpint(agent_sh(bottle, still, NULL), ==, 0);
+    g_autofree gchar *still_marker = g_strdup_printf("%s-still", marker);
+    g_assert_true(bb_e2e_log_contains(e2e, bottle->sidecar_id, still_marker));
 }
 
 int
