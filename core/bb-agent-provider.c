@@ -6,6 +6,9 @@ G_DEFINE_INTERFACE(BbAgentProvider, bb_agent_provider, G_TYPE_OBJECT)
 static void
 bb_agent_provider_default_init(BbAgentProviderInterface *iface)
 {
+    /* Implementations start from a copy of this vtable, so these are the
+     * defaults a provider overrides only where its agent differs. */
+    bb_agent_provider_install_provision_defaults(iface);
 }
 
 static void

@@ -79,6 +79,26 @@ gboolean bb_agent_provider_provision_skills(BbAgentProvider *self, BbPlan *plan,
 BbRoute *bb_agent_provider_token_route(const gchar *host, const gchar *scheme,
                                        const BbProviderSettings *settings);
 
+/* Provisioning defaults (core/bb-agent-provision.c) and the helpers a
+ * provider's overrides use. Provider images run the agent as uid 1000
+ * with this home directory. */
+#define BB_AGENT_HOME "/home/agent"
+/* Where the sidecar's git-gate serves the bottle's git remotes. */
+#define BB_GIT_GATE_BASE "http://git-gate.bot-bottle.internal"
+
+/* ~/.gitconfig text for @plan: identity and git-gate url rewrites. */
+gchar *bb_agent_provider_render_gitconfig(BbPlan *plan);
+/* Writes the plan's prompt to @path (nothing when the prompt is empty). */
+gboolean bb_agent_provider_write_prompt_to(BbPlan *plan, BbAgentTarget *target, const gchar *path,
+                                           GError **error);
+/* Copies each skill to @skills_dir/<name>/, regular files and directories
+ * only: symlinks inside a skill are never followed. */
+gboolean bb_agent_provider_copy_skills_to(BbPlan *plan, BbAgentTarget *target,
+                                          const gchar *skills_dir, GError **error);
+/* Sets the core default provision_* slots in @iface (done for every
+ * provider by the interface's default_init). */
+void bb_agent_provider_install_provision_defaults(BbAgentProviderInterface *iface);
+
 /* The value agents see in place of a credential the proxy injects.
  * Recognisable in logs, useless to an attacker. */
 #define BB_PLACEHOLDER_TOKEN "bot-bottle-placeholder-injected-by-proxy"

@@ -77,6 +77,21 @@ bb_claude_provider_validate_settings(BbAgentProvider *provider, const BbProvider
     return TRUE;
 }
 
+static gboolean
+bb_claude_provider_provision_prompt(BbAgentProvider *provider, BbPlan *plan, BbAgentTarget *target,
+                                    GError **error)
+{
+    return bb_agent_provider_write_prompt_to(plan, target, BB_AGENT_HOME "/.claude/CLAUDE.md",
+                                             error);
+}
+
+static gboolean
+bb_claude_provider_provision_skills(BbAgentProvider *provider, BbPlan *plan, BbAgentTarget *target,
+                                    GError **error)
+{
+    return bb_agent_provider_copy_skills_to(plan, target, BB_AGENT_HOME "/.claude/skills", error);
+}
+
 static void
 bb_claude_provider_iface_init(BbAgentProviderInterface *iface)
 {
@@ -85,6 +100,8 @@ bb_claude_provider_iface_init(BbAgentProviderInterface *iface)
     iface->get_placeholder_env = bb_claude_provider_get_placeholder_env;
     iface->get_routes = bb_claude_provider_get_routes;
     iface->validate_settings = bb_claude_provider_validate_settings;
+    iface->provision_prompt = bb_claude_provider_provision_prompt;
+    iface->provision_skills = bb_claude_provider_provision_skills;
 }
 
 static void

@@ -77,6 +77,21 @@ bb_codex_provider_validate_settings(BbAgentProvider *provider, const BbProviderS
     return TRUE;
 }
 
+static gboolean
+bb_codex_provider_provision_prompt(BbAgentProvider *provider, BbPlan *plan, BbAgentTarget *target,
+                                   GError **error)
+{
+    return bb_agent_provider_write_prompt_to(plan, target, BB_AGENT_HOME "/.codex/AGENTS.md",
+                                             error);
+}
+
+static gboolean
+bb_codex_provider_provision_skills(BbAgentProvider *provider, BbPlan *plan, BbAgentTarget *target,
+                                   GError **error)
+{
+    return bb_agent_provider_copy_skills_to(plan, target, BB_AGENT_HOME "/.codex/skills", error);
+}
+
 static void
 bb_codex_provider_iface_init(BbAgentProviderInterface *iface)
 {
@@ -85,6 +100,8 @@ bb_codex_provider_iface_init(BbAgentProviderInterface *iface)
     iface->get_placeholder_env = bb_codex_provider_get_placeholder_env;
     iface->get_routes = bb_codex_provider_get_routes;
     iface->validate_settings = bb_codex_provider_validate_settings;
+    iface->provision_prompt = bb_codex_provider_provision_prompt;
+    iface->provision_skills = bb_codex_provider_provision_skills;
 }
 
 static void
