@@ -14,6 +14,7 @@
 #include "bb-dlp-evidence.h"
 #include "bb-backend.h"
 #include "bb-agent-provider.h"
+#include "bb-dockerfile.h"
 #include "bb-plugin.h"
 #include "bb-registry.h"
 

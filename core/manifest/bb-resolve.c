@@ -3,6 +3,7 @@
 #include "bb-agent-provider.h"
 #include "bb-auth-scheme.h"
 #include "bb-detector.h"
+#include "bb-dockerfile.h"
 #include "bb-error.h"
 #include "bb-plan-private.h"
 #include "bb-resolve.h"
@@ -20,6 +21,7 @@ typedef struct {
     gboolean forward_host_credentials;
     const gchar *dockerfile;
     BbSourcePos dockerfile_pos;
+    gchar *image_dockerfile; /* the cascade's pick (bb-dockerfile.h), owned */
     GHashTable *env;
     const gchar *git_user_name;
     const gchar *git_user_email;
@@ -39,6 +41,7 @@ merged_free(Merged *merged)
     g_ptr_array_unref(merged->routes);
     g_ptr_array_unref(merged->provider_routes);
     g_string_free(merged->prompt, TRUE);
+    g_free(merged->image_dockerfile);
     g_free(merged);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Merged, merged_free)
@@ -316,6 +319,20 @@ apply_provider(Merged *merged, BbRegistry *registry, GPtrArray *diagnostics)
         g_ptr_array_add(merged->provider_routes, bb_route_ref(g_ptr_array_index(routes, i)));
 }
 
+/* The Dockerfile cascade: bottle override, manifest, contrib, provider. */
+static void
+pick_dockerfile(Merged *merged, BbCatalog *catalog, BbRegistry *registry)
+{
+    BbBottleManifest *named = g_ptr_array_index(merged->chain, 0);
+    g_autoptr(GObject) provider = NULL;
+    if (bb_registry_lookup(registry, BB_TYPE_AGENT_PROVIDER, merged->template_name) != NULL)
+        provider =
+            bb_registry_create(registry, BB_TYPE_AGENT_PROVIDER, merged->template_name, NULL);
+    merged->image_dockerfile = bb_dockerfile_cascade(
+        named->path, merged->dockerfile, bb_catalog_get_config_dir(catalog), merged->template_name,
+        provider != NULL ? BB_AGENT_PROVIDER(provider) : NULL);
+}
+
 /* Resolves and checks a bottle; NULL when an error was reported. */
 static Merged *
 resolve_merged(BbCatalog *catalog, const gchar *bottle_name, const BbSourcePos *from,
@@ -334,6 +351,7 @@ resolve_merged(BbCatalog *catalog, const gchar *bottle_name, const BbSourcePos *
     if (registry != NULL) {
         check_routes_against_registry(merged, registry, diagnostics);
         apply_provider(merged, registry, diagnostics);
+        pick_dockerfile(merged, catalog, registry);
     }
     if (bb_diagnostics_count_errors(diagnostics) > errors_before)
         return NULL;
@@ -460,8 +478,10 @@ fill_plan(BbPlan *plan, Merged *merged, BbAgentManifest *agent)
     }
     g_ptr_array_add(chain_paths, NULL);
     bb_plan_set_bottle(plan, named->name, (const gchar *const *)chain_paths->pdata);
-    bb_plan_set_provider(plan, merged->template_name, merged->dockerfile, merged->auth_token_ref,
-                         merged->forward_host_credentials);
+    bb_plan_set_provider(plan, merged->template_name,
+                         merged->image_dockerfile != NULL ? merged->image_dockerfile
+                                                          : merged->dockerfile,
+                         merged->auth_token_ref, merged->forward_host_credentials);
     if (merged->auth_token_ref != NULL) {
         g_autofree gchar *used_by = g_strdup_printf("provider %s", merged->template_name);
         bb_plan_add_secret_ref(plan, merged->auth_token_ref, used_by);

@@ -8,6 +8,7 @@
 #include "bb-docker-image.h"
 #include "bb-docker-tar.h"
 #include "bb-docker-target.h"
+#include "bb-dockerfile.h"
 #include "bb-error.h"
 #include "bb-route-json.h"
 
@@ -266,8 +267,12 @@ bb_docker_backend_prepare_images(BbBackend *backend, BbPlan *plan, BbProgressFun
     }
     const gchar *dockerfile = bb_plan_get_dockerfile(plan);
     if (dockerfile != NULL) {
+        /* Fetch on the host what the offline build needs (npm packages). */
+        g_autofree gchar *prepared = bb_dockerfile_prepare(dockerfile, cancellable, error);
+        if (prepared == NULL)
+            return FALSE;
         g_autofree gchar *ref = bb_docker_backend_build_agent_image(
-            self, dockerfile, progress, progress_data, cancellable, error);
+            self, prepared, progress, progress_data, cancellable, error);
         if (ref == NULL)
             return FALSE;
         bb_docker_backend_set_agent_image(self, ref);
