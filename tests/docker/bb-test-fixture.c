@@ -143,7 +143,9 @@ setup_tls(void)
     g_autofree gchar *cert = NULL;
     g_autofree gchar *key = NULL;
     g_autoptr(GError) error = NULL;
-    if (!bb_test_server_cert_generate("api.fixture.test,other.fixture.test", &cert, &key, &error)) {
+    if (!bb_test_server_cert_generate(
+            "api.fixture.test,other.fixture.test,api.anthropic.com,api.openai.com", &cert, &key,
+            &error)) {
         log_line("TLS setup failed: %s", error->message);
         return FALSE;
     }
