@@ -129,4 +129,50 @@ json=$(run_installed "${clis[0]}" plugins --json) || fail "a broken contrib plug
 check_plugins "$json" hello failed no no \
     "libbb-hello.so is writable by group or others (mode 0664); run chmod go-w"
 
+step "build examples/contrib-provider out of tree"
+rm -rf "$contrib/hello"
+cp -r "$source_dir/examples/contrib-provider" "$work/provider-src"
+meson setup "${hello_options[@]}" "$work/provider-build" "$work/provider-src" >"$work/provider-setup.log" 2>&1 \
+    || { cat "$work/provider-setup.log" >&2; fail "meson setup of the contrib provider failed"; }
+ninja -C "$work/provider-build" >"$work/provider-build.log" 2>&1 \
+    || { cat "$work/provider-build.log" >&2; fail "building the contrib provider failed"; }
+[ -f "$work/provider-build/libbb-acme-provider.so" ] || fail "no libbb-acme-provider.so"
+
+step "install it with its Dockerfile into contrib/acme and select it by name"
+install -d -m 0755 "$contrib/acme" "$home/.bot-bottle/bottles" "$home/.bot-bottle/agents"
+install -m 0644 "$work/provider-build/libbb-acme-provider.so" \
+    "$source_dir/examples/contrib-provider/Dockerfile" "$contrib/acme/"
+cat >"$home/.bot-bottle/bottles/acme-dev.md" <<'MD'
+---
+agent_provider:
+  template: acme
+  auth_token: ACME_HOST_KEY
+---
+MD
+cat >"$home/.bot-bottle/agents/builder.md" <<'MD'
+---
+bottle: acme-dev
+---
+Build the thing.
+MD
+run_installed "${clis[0]}" check >"$work/check.log" 2>&1 \
+    || { cat "$work/check.log" >&2; fail "bot-bottle check refused a bottle using the contrib provider"; }
+json=$(run_installed "${clis[0]}" info builder --json) || fail "bot-bottle info builder failed"
+python3 - "$json" "$contrib/acme/Dockerfile" <<'PY' || fail "info did not select the contrib provider"
+import json, sys
+plan, dockerfile = json.loads(sys.argv[1]), sys.argv[2]
+def check(ok, what):
+    if not ok:
+        sys.exit("bot-bottle info --json: " + what)
+check(plan["provider"]["template"] == "acme", "provider is %r" % plan["provider"])
+check(plan["provider"]["dockerfile"] == dockerfile, "dockerfile is %r" % plan["provider"]["dockerfile"])
+hosts = {r["host"]: r for r in plan["routes"]}
+check("api.acme.test" in hosts, "no provider route api.acme.test in %r" % list(hosts))
+PY
+
+step "control: without the module the same bottle names the missing provider"
+mv "$contrib/acme/libbb-acme-provider.so" "$work/"
+if out=$(run_installed "${clis[0]}" check 2>&1); then fail "check passed without the provider module"; fi
+grep -q "no provider named 'acme'" <<<"$out" || fail "check did not name the missing provider: $out"
+
 echo "PASS"
