@@ -8,7 +8,7 @@ set -euo pipefail
 
 suite=bookworm
 mirror=${BB_DEBIAN_MIRROR:-MIRROR-FROM-HOST-APT-SOURCES}
-packages=ca-certificates,curl,iproute2,dnsutils,netcat-openbsd,procps,git
+packages=ca-certificates,curl,iproute2,iputils-ping,dnsutils,netcat-openbsd,procps,git
 hash=$(cat "$0" | sha256sum | cut -c1-12)
 ref="bot-bottle-test-base:$hash"
 
