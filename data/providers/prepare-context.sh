@@ -14,7 +14,7 @@ provider_dir=$(cd "$1" && pwd)
 out_dir=$2
 package=${3:-}
 here=$(cd "$(dirname "$0")" && pwd)
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/bot-bottle
+cache=${BOT_BOTTLE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bot-bottle}
 say() { echo "bot-bottle: $*" >&2; }
 
 base=$("$here/make-base.sh")
