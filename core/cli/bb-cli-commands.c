@@ -4,6 +4,7 @@
 /* Keep alphabetical: `bot-bottle --help` prints them in this order. */
 static const BbCommand commands[] = {
     {"check", "validate every manifest and list all problems", bb_cmd_check},
+    {"demo", "watch a scripted agent in a real bottle (no credentials needed)", bb_cmd_demo},
     {"doctor", "check this machine can run bottles, with fixes", bb_cmd_doctor},
     {"edit", "edit an agent or bottle, then validate it", bb_cmd_edit},
     {"info", "show an agent's resolved plan", bb_cmd_info},

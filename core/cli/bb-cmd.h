@@ -4,6 +4,7 @@
 #include "bb-cli.h"
 
 gint bb_cmd_check(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_demo(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_doctor(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_edit(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_init(BbCli *cli, gint argc, gchar **argv);

@@ -127,14 +127,29 @@ bb_egress_upstreams_add_pin(BbEgressUpstreams *self, const gchar *spec, GError *
         return FALSE;
     }
     addr = parts[2];
+    /* ADDR may name another port, like curl's --connect-to: 10.0.0.5:8443
+     * or [fd00::5]:8443 (the demo's upstream listens unprivileged). */
+    guint64 to_port = port;
+    gchar *last_colon = strrchr(parts[2], ':');
+    gboolean bracketed = addr[0] == '[';
+    if (last_colon != NULL && (bracketed ? last_colon > addr && last_colon[-1] == ']'
+                                         : strchr(addr, ':') == last_colon)) {
+        if (!g_ascii_string_to_unsigned(last_colon + 1, 10, 1, 65535, &to_port, NULL)) {
+            g_free(ss);
+            g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
+                        "--resolve %s: expected HOST:PORT:ADDR[:PORT]", spec);
+            return FALSE;
+        }
+        *last_colon = '\0';
+    }
     if (addr[0] == '[' && g_str_has_suffix(addr, "]"))
         parts[2][strlen(addr) - 1] = '\0', addr++;
     if (inet_pton(AF_INET, addr, &sin->sin_addr) == 1) {
         sin->sin_family = AF_INET;
-        sin->sin_port = htons((guint16)port);
+        sin->sin_port = htons((guint16)to_port);
     } else if (inet_pton(AF_INET6, addr, &sin6->sin6_addr) == 1) {
         sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons((guint16)port);
+        sin6->sin6_port = htons((guint16)to_port);
     } else {
         g_free(ss);
         g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "--resolve %s: ADDR is not an IP address",
