@@ -13,6 +13,7 @@
 #include "bb-egress-policy.h"
 #include "bb-error.h"
 #include "bb-egress-relay.h"
+#include "bb-egress-upstream.h"
 #include "bb-host.h"
 #include "bb-http-parser.h"
 #include "bb-route-json.h"
@@ -508,10 +509,53 @@ test_dns_server(void)
     close(fd);
 }
 
+/* --resolve HOST:PORT:ADDR[:PORT]: the pin may name another port, and a
+ * connection to HOST:PORT then lands on ADDR:PORT (judged at a listener). */
+static void
+test_pin_port(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(BbEgressUpstreams) ups = bb_egress_upstreams_new(NULL, &error);
+    g_assert_no_error(error);
+    g_autoptr(GSocket) listener =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+    g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    g_autoptr(GSocketAddress) any_port = g_inet_socket_address_new(loopback, 0);
+    g_assert_true(g_socket_bind(listener, any_port, TRUE, &error));
+    g_assert_true(g_socket_listen(listener, &error));
+    g_autoptr(GSocketAddress) bound = g_socket_get_local_address(listener, &error);
+    guint port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+
+    g_autofree gchar *pin = g_strdup_printf("api.pinned.test:443:127.0.0.1:%u", port);
+    g_assert_true(bb_egress_upstreams_add_pin(ups, pin, &error));
+    g_assert_no_error(error);
+    gboolean reused = FALSE;
+    BbConn *conn = bb_egress_upstreams_get(ups, "api.pinned.test", 443, FALSE, &reused, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(conn);
+    g_socket_set_timeout(listener, 5);
+    g_autoptr(GSocket) accepted = g_socket_accept(listener, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(accepted);
+    bb_egress_upstreams_discard(conn);
+
+    /* Bracketed IPv6 with a port parses; malformed ports are refused. */
+    g_assert_true(bb_egress_upstreams_add_pin(ups, "v6.test:443:[::1]:8443", &error));
+    g_assert_true(bb_egress_upstreams_add_pin(ups, "v6bare.test:443:[::1]", &error));
+    g_assert_true(bb_egress_upstreams_add_pin(ups, "v6plain.test:443:::1", &error));
+    g_assert_no_error(error);
+    g_assert_false(bb_egress_upstreams_add_pin(ups, "bad.test:443:127.0.0.1:99999", &error));
+    g_assert_error(error, BB_ERROR, BB_ERROR_FAILED);
+    g_clear_error(&error);
+    g_assert_false(bb_egress_upstreams_add_pin(ups, "bad.test:443:127.0.0.1:x", &error));
+    g_assert_error(error, BB_ERROR, BB_ERROR_FAILED);
+}
+
 gint
 main(gint argc, gchar **argv)
 {
     g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+    g_test_add_func("/proxy/upstream/pin-port", test_pin_port);
     g_test_add_func("/proxy/host/canonical", test_host_canonical);
     g_test_add_func("/proxy/host/nul", test_host_nul);
     g_test_add_func("/proxy/host/authority", test_authority);
