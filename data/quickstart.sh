@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # First run on a fresh Debian bookworm machine: install dependencies,
 # build, install to a prefix (default ~/.local), then check the machine
-# and the bundled example manifests. Your own ~/.bot-bottle is read by
-# `doctor`; only its empty bottles/ and agents/ folders are created.
+# and the bundled example manifests, and end with `bot-bottle demo`. Your
+# own ~/.bot-bottle is read by `doctor`; only its empty bottles/ and
+# agents/ folders are created.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix=${PREFIX:-$HOME/.local}
@@ -28,5 +29,11 @@ BOT_BOTTLE_CONFIG_DIR="$PWD/data/examples/bot-bottle" "$bin" info reviewer
 echo "==> bot-bottle doctor (this machine, your ~/.bot-bottle)"
 mkdir -p "$HOME/.bot-bottle/bottles" "$HOME/.bot-bottle/agents"
 "$bin" doctor
+echo "==> bot-bottle demo (a scripted agent in a real bottle; no credentials needed)"
+# Its image starts FROM the provider base image, which debootstrap builds
+# once (root, a few minutes); later runs reuse it.
+base_script="$prefix/share/bot-bottle/providers/make-base.sh"
+if [ "$(id -u)" -eq 0 ]; then "$base_script" >/dev/null; else sudo "$base_script" >/dev/null; fi
+"$bin" demo
 echo
 echo "bot-bottle is installed at $bin; add $prefix/bin to PATH."
