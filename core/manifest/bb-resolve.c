@@ -20,6 +20,7 @@ typedef struct {
     gboolean forward_host_credentials;
     const gchar *dockerfile;
     BbSourcePos dockerfile_pos;
+    gchar *provider_dockerfile; /* the provider's default, when no bottle names one */
     GHashTable *env;
     const gchar *git_user_name;
     const gchar *git_user_email;
@@ -39,6 +40,7 @@ merged_free(Merged *merged)
     g_ptr_array_unref(merged->routes);
     g_ptr_array_unref(merged->provider_routes);
     g_string_free(merged->prompt, TRUE);
+    g_free(merged->provider_dockerfile);
     g_free(merged);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Merged, merged_free)
@@ -304,6 +306,13 @@ apply_provider(Merged *merged, BbRegistry *registry, GPtrArray *diagnostics)
                   merged->template_name);
         return;
     }
+    /* The last step of the Dockerfile cascade; a provider without one
+     * leaves the plan without a recipe and the backend says so. */
+    if (merged->dockerfile == NULL) {
+        merged->provider_dockerfile =
+            bb_agent_provider_get_default_dockerfile(BB_AGENT_PROVIDER(provider), NULL);
+        merged->dockerfile = merged->provider_dockerfile;
+    }
     routes = bb_agent_provider_get_routes(BB_AGENT_PROVIDER(provider), &settings, &error);
     if (routes == NULL) {
         add_error(diagnostics, &merged->template_pos,
@@ -373,6 +382,10 @@ add_routes(BbPlan *plan, Merged *merged)
         if (route->token_ref != NULL) {
             g_autofree gchar *used_by = g_strdup_printf("route %s", route->host);
             bb_plan_add_secret_ref(plan, route->token_ref, used_by);
+            /* The agent sees the variable, holding a placeholder the proxy
+             * replaces; a manifest's own env value for it wins. */
+            if (!g_hash_table_contains(bb_plan_get_env(plan), route->token_ref))
+                bb_plan_set_env(plan, route->token_ref, BB_PLACEHOLDER_TOKEN);
         }
     }
     for (guint i = 0; i < merged->provider_routes->len; i++) {
