@@ -53,6 +53,26 @@ test_direct_ipv4(void)
 }
 
 static void
+test_icmp(void)
+{
+    /* ICMP echo through the unprivileged datagram socket (no raw sockets
+     * without CAP_NET_RAW): no path to the fixture, the host or beyond. */
+    g_autofree gchar *attack = g_strdup_printf(
+        "for a in %s 8.8.8.8 169.254.169.254; do ping -c1 -W1 $a >/dev/null 2>&1 && "
+        "echo REACHED $a; done; true",
+        e2e->fixture_ip);
+    g_autofree gchar *out = NULL;
+    agent_sh(bottle, attack, &out);
+    g_assert_null(strstr(out, "REACHED"));
+    /* Control: the sidecar answers on the same network, and the fixture
+     * answers a container on its own network. */
+    g_autofree gchar *own = g_strdup_printf("ping -c1 -W2 %s >/dev/null", bottle->sidecar_ip);
+    g_assert_cmpint(agent_sh(bottle, own, NULL), ==, 0);
+    g_autofree gchar *control = g_strdup_printf("ping -c1 -W2 %s >/dev/null", e2e->fixture_ip);
+    g_assert_cmpint(bb_e2e_sh(e2e, e2e->probe_id, NULL, control, NULL), ==, 0);
+}
+
+static void
 test_direct_udp_dns(void)
 {
     g_autofree gchar *marker = bb_e2e_marker("dns-direct");
@@ -205,12 +225,14 @@ test_no_route_table_escape(void)
     g_autofree gchar *route = NULL;
     g_assert_cmpint(agent_sh(bottle, "ip route add 10.99.0.0/16 dev eth0", &route), !=, 0);
     g_autofree gchar *out = NULL;
-    g_assert_cmpint(agent_sh(bottle,
-                             "ping -c1 -W1 127.0.0.1 >/dev/null 2>&1 || "
-                             "cat /proc/sys/net/ipv6/conf/all/disable_ipv6",
-                             &out),
-                    ==, 0);
+    g_assert_cmpint(agent_sh(bottle, "cat /proc/sys/net/ipv6/conf/all/disable_ipv6", &out), ==, 0);
     g_assert_cmpstr(g_strstrip(out), ==, "1");
+    /* A raw socket (AF_INET, SOCK_RAW, ICMP) is refused, even to root in the
+     * agent; the control is a default container, where root may open one. */
+    const gchar *raw = "perl -e 'socket(S, 2, 3, 1) or exit 1'";
+    g_assert_cmpint(agent_sh(bottle, raw, NULL), !=, 0);
+    g_assert_cmpint(bb_e2e_sh(e2e, bottle->agent_id, "0:0", raw, NULL), !=, 0);
+    g_assert_cmpint(bb_e2e_sh(e2e, e2e->probe_id, NULL, raw, NULL), ==, 0);
 }
 
 static void
@@ -282,6 +304,7 @@ main(int argc, char **argv)
     g_test_add_func("/docker/network/control-agent-reaches-sidecar",
                     test_control_agent_reaches_sidecar);
     g_test_add_func("/docker/network/direct-ipv4", test_direct_ipv4);
+    g_test_add_func("/docker/network/icmp", test_icmp);
     g_test_add_func("/docker/network/direct-udp-dns", test_direct_udp_dns);
     g_test_add_func("/docker/network/resolver-is-sidecar", test_resolver_is_sidecar);
     g_test_add_func("/docker/network/public-resolvers", test_public_resolvers);
