@@ -10,7 +10,7 @@
 set -euo pipefail
 
 suite=bookworm
-packages=ca-certificates,curl,iproute2,dnsutils,netcat-openbsd,procps,git
+packages=ca-certificates,curl,iproute2,iputils-ping,dnsutils,netcat-openbsd,procps,git
 hash=$(sha256sum "$0" | cut -c1-12)
 ref="bot-bottle-test-base:$hash"
 alias_ref="bot-bottle-base:$suite"
