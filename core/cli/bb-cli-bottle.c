@@ -378,6 +378,12 @@ bb_bottle_session_launch(BbBottleSession *session)
 
 /* The command on its thread holds its own references: after a signal we
  * may leave before it ends. */
+gint
+bb_bottle_session_failure_code(BbBottleSession *session)
+{
+    return session->signalled != 0 ? 128 + session->signalled : BB_EXIT_FAILURE;
+}
+
 typedef struct {
     BbBackend *backend;
     gchar *slug;

@@ -47,6 +47,10 @@ gboolean bb_bottle_session_preflight(BbBottleSession *session);
  * here on tear the bottle down. Prints errors itself. */
 gboolean bb_bottle_session_launch(BbBottleSession *session);
 
+/* The exit code after a failed step: 128 + the signal that stopped us,
+ * else BB_EXIT_FAILURE. */
+gint bb_bottle_session_failure_code(BbBottleSession *session);
+
 /* Runs @argv (NULL: the provider's command) in the agent, with a TTY when
  * @interactive, until it ends or a signal tears the bottle down. Returns
  * the exit code to leave with. */

@@ -36,6 +36,6 @@ bb_cmd_resume(BbCli *cli, gint argc, gchar **argv)
     if (!bb_bottle_session_preflight(session))
         return BB_EXIT_FAILURE;
     if (!bb_bottle_session_launch(session))
-        return BB_EXIT_FAILURE;
+        return bb_bottle_session_failure_code(session);
     return bb_bottle_session_exec(session, NULL, TRUE);
 }

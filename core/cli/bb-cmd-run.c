@@ -46,7 +46,7 @@ bb_cmd_run(BbCli *cli, gint argc, gchar **argv)
     if (session == NULL)
         return code;
     if (!bb_bottle_session_launch(session))
-        return BB_EXIT_FAILURE;
+        return bb_bottle_session_failure_code(session);
     code = bb_bottle_session_exec(session, (const gchar *const *)command, FALSE);
     fflush(stdout);
     return code;

@@ -28,7 +28,7 @@ bb_cmd_start(BbCli *cli, gint argc, gchar **argv)
     if (!bb_bottle_session_preflight(session))
         return BB_EXIT_FAILURE;
     if (!bb_bottle_session_launch(session))
-        return BB_EXIT_FAILURE;
+        return bb_bottle_session_failure_code(session);
     /* With a terminal the agent gets one too; otherwise its input and
      * output are streamed (scripts, tests). */
     return bb_bottle_session_exec(session, NULL, TRUE);
