@@ -351,6 +351,7 @@ bb_bottle_session_launch(BbBottleSession *session)
     session->signal_sources[0] = g_unix_signal_add(SIGINT, bb_bottle_on_sigint, session);
     session->signal_sources[1] = g_unix_signal_add(SIGTERM, bb_bottle_on_sigterm, session);
     session->signal_sources[2] = g_unix_signal_add(SIGHUP, bb_bottle_on_sighup, session);
+    gint64 started = g_get_monotonic_time();
     if (!bb_backend_prepare_images(session->backend, session->plan, bb_bottle_progress, session,
                                    NULL, &error)) {
         bb_cli_error(session->cli, "preparing images: %s", error->message);
@@ -358,6 +359,7 @@ bb_bottle_session_launch(BbBottleSession *session)
     }
     if (bb_bottle_check_signals(session))
         return FALSE;
+    gint64 prepared = g_get_monotonic_time();
     BbLaunchOptions options = {
         .resolve = session->args->resolve,
         .upstream_ca = session->args->upstream_ca,
@@ -371,6 +373,8 @@ bb_bottle_session_launch(BbBottleSession *session)
     }
     if (bb_bottle_check_signals(session))
         return FALSE;
+    g_debug("images %.1f ms, launch %.1f ms", (prepared - started) / 1000.0,
+            (g_get_monotonic_time() - prepared) / 1000.0);
     g_autofree gchar *slug = bb_cli_paint(session->cli, "1", session->slug);
     fprintf(stderr, "bottle %s is up on %s\n", slug, session->backend_name);
     return TRUE;
