@@ -344,6 +344,18 @@ bb_bottle_check_signals(BbBottleSession *session)
     return session->signalled != 0;
 }
 
+/* Whether the agent's Dockerfile builds on the base image we make
+ * offline, so a failed build can say how to make it. */
+static gboolean
+bb_bottle_uses_base_image(BbPlan *plan)
+{
+    const gchar *dockerfile = bb_plan_get_dockerfile(plan);
+    g_autofree gchar *text = NULL;
+    if (dockerfile == NULL || !g_file_get_contents(dockerfile, &text, NULL, NULL))
+        return FALSE;
+    return strstr(text, "bot-bottle-base:") != NULL;
+}
+
 gboolean
 bb_bottle_session_launch(BbBottleSession *session)
 {
@@ -354,7 +366,12 @@ bb_bottle_session_launch(BbBottleSession *session)
     gint64 started = g_get_monotonic_time();
     if (!bb_backend_prepare_images(session->backend, session->plan, bb_bottle_progress, session,
                                    NULL, &error)) {
-        bb_cli_error(session->cli, "preparing images: %s", error->message);
+        const gchar *hint = bb_bottle_uses_base_image(session->plan)
+                                ? "; builds are offline, so make the base image once with "
+                                  "'sudo make-base-image.sh' (in bot-bottle's data directory; "
+                                  "data/ in a checkout)"
+                                : "";
+        bb_cli_error(session->cli, "preparing images: %s%s", error->message, hint);
         return FALSE;
     }
     if (bb_bottle_check_signals(session))

@@ -568,6 +568,19 @@ test_commit_and_resume(void)
     g_assert_nonnull(strstr(run->out, marker));
 }
 
+/* Builds are offline: a Dockerfile FROM a base image that is not here
+ * fails, and the error says how to make it; nothing is left behind. */
+static void
+test_missing_base_image_hint(void)
+{
+    const gchar *args[] = {"run", "e2e-nobase", "--", "true", NULL};
+    g_autoptr(CliRun) run = cli(TRUE, args);
+    g_assert_cmpint(run->status, ==, 1);
+    g_assert_nonnull(strstr(run->err, "make-base-image.sh"));
+    g_autoptr(JsonArray) left = containers_of("e2e-nobase");
+    g_assert_cmpuint(json_array_get_length(left), ==, 0);
+}
+
 static void
 write_manifests(const gchar *dockerfile_dir)
 {
@@ -590,6 +603,20 @@ write_manifests(const gchar *dockerfile_dir)
                                                dockerfile_dir);
     g_autofree gchar *bottle_path = g_build_filename(bottles, "e2e.md", NULL);
     g_assert_true(g_file_set_contents(bottle_path, bottle, -1, NULL));
+    /* A bottle whose image builds on a base that was never made. */
+    g_autofree gchar *nobase_dir = g_build_filename(cli_home, "nobase", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(nobase_dir, 0700), ==, 0);
+    g_autofree gchar *nobase_file = g_build_filename(nobase_dir, "Dockerfile", NULL);
+    g_autofree gchar *nobase_recipe =
+        g_strdup_printf("FROM bot-bottle-base:never-made-%08x\n", g_random_int());
+    g_assert_true(g_file_set_contents(nobase_file, nobase_recipe, -1, NULL));
+    g_autofree gchar *nobase = g_strdup_printf(
+        "---\nagent_provider:\n  template: shell\n  dockerfile: %s\n---\n", nobase_file);
+    g_autofree gchar *nobase_path = g_build_filename(bottles, "nobase.md", NULL);
+    g_assert_true(g_file_set_contents(nobase_path, nobase, -1, NULL));
+    g_autofree gchar *nobase_agent = g_build_filename(agents, "e2e-nobase.md", NULL);
+    g_assert_true(
+        g_file_set_contents(nobase_agent, "---\nbottle: nobase\n---\nNo base.\n", -1, NULL));
     const gchar *names[] = {"e2e-net",  "e2e-peer", "e2e-exit",   "e2e-missing", "e2e-preflight",
                             "e2e-kill", "e2e-term", "e2e-commit", NULL};
     for (guint i = 0; names[i] != NULL; i++) {
@@ -654,6 +681,7 @@ main(int argc, char **argv)
     g_test_add_func("/e2e/cli/run/placeholder-only", test_placeholder_only);
     g_test_add_func("/e2e/cli/run/exit-code", test_exit_code);
     g_test_add_func("/e2e/cli/run/missing-secret-before-anything", test_missing_secret);
+    g_test_add_func("/e2e/cli/run/missing-base-image-hint", test_missing_base_image_hint);
     g_test_add_func("/e2e/cli/start/preflight-needs-yes", test_preflight_needs_yes);
     g_test_add_func("/e2e/cli/start/sigterm-tears-down", test_sigterm_tears_down);
     g_test_add_func("/e2e/cli/start/sigkill-then-cleanup", test_sigkill_then_cleanup);
