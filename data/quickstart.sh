@@ -32,7 +32,7 @@ mkdir -p "$HOME/.bot-bottle/bottles" "$HOME/.bot-bottle/agents"
 echo "==> bot-bottle demo (a scripted agent in a real bottle; no credentials needed)"
 # Its image starts FROM the provider base image, which debootstrap builds
 # once (root, a few minutes); later runs reuse it.
-base_script="$prefix/share/bot-bottle/providers/make-base.sh"
+base_script="$prefix/share/bot-bottle/make-base-image.sh"
 if [ "$(id -u)" -eq 0 ]; then "$base_script" >/dev/null; else sudo "$base_script" >/dev/null; fi
 "$bin" demo
 echo

@@ -3,6 +3,8 @@
 
 #include "bb-cli.h"
 
+gint bb_cmd_cleanup(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_commit(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_check(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_demo(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_doctor(BbCli *cli, gint argc, gchar **argv);
@@ -12,4 +14,7 @@ gint bb_cmd_info(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_list(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_plugins(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_proxy(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_resume(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_run(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_scan(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_start(BbCli *cli, gint argc, gchar **argv);

@@ -333,6 +333,27 @@ pick_dockerfile(Merged *merged, BbCatalog *catalog, BbRegistry *registry)
         provider != NULL ? BB_AGENT_PROVIDER(provider) : NULL);
 }
 
+/* The provider's placeholders (CLAUDE_CODE_OAUTH_TOKEN, …) join the
+ * agent's env; a manifest's own value for the same name wins. */
+static void
+add_provider_env(BbPlan *plan, BbRegistry *registry)
+{
+    g_autoptr(GObject) provider = NULL;
+    if (bb_registry_lookup(registry, BB_TYPE_AGENT_PROVIDER, bb_plan_get_provider(plan)) != NULL)
+        provider =
+            bb_registry_create(registry, BB_TYPE_AGENT_PROVIDER, bb_plan_get_provider(plan), NULL);
+    if (provider == NULL)
+        return;
+    g_autoptr(GHashTable) env =
+        bb_agent_provider_get_placeholder_env(BB_AGENT_PROVIDER(provider), plan);
+    GHashTableIter iter;
+    gpointer name, value;
+    g_hash_table_iter_init(&iter, env);
+    while (g_hash_table_iter_next(&iter, &name, &value))
+        if (!g_hash_table_contains(bb_plan_get_env(plan), name))
+            bb_plan_set_env(plan, name, value);
+}
+
 /* Resolves and checks a bottle; NULL when an error was reported. */
 static Merged *
 resolve_merged(BbCatalog *catalog, const gchar *bottle_name, const BbSourcePos *from,
@@ -391,6 +412,10 @@ add_routes(BbPlan *plan, Merged *merged)
         if (route->token_ref != NULL) {
             g_autofree gchar *used_by = g_strdup_printf("route %s", route->host);
             bb_plan_add_secret_ref(plan, route->token_ref, used_by);
+            /* The agent sees the variable, holding a placeholder the proxy
+             * replaces; a manifest's own env value for it wins. */
+            if (!g_hash_table_contains(bb_plan_get_env(plan), route->token_ref))
+                bb_plan_set_env(plan, route->token_ref, BB_PLACEHOLDER_TOKEN);
         }
     }
     for (guint i = 0; i < merged->provider_routes->len; i++) {
@@ -518,6 +543,8 @@ bb_resolve_agent(BbCatalog *catalog, BbAgentManifest *agent, BbRegistry *registr
         return NULL;
     plan = bb_plan_new();
     fill_plan(plan, merged, agent);
+    if (registry != NULL)
+        add_provider_env(plan, registry);
     add_skills(plan, catalog, agent, diagnostics);
     if (bb_diagnostics_count_errors(diagnostics) > errors_before)
         return NULL;

@@ -2,7 +2,7 @@
 # Prepares a provider's image build context on the host, where the package
 # registries are reachable (containers and image builds have no network):
 #   prepare-context.sh PROVIDER_DIR OUT_DIR [NPM_PACKAGE]
-# Ensures the base image (make-base.sh), installs NPM_PACKAGE with the
+# Ensures the base image (../make-base-image.sh), installs NPM_PACKAGE with the
 # host's npm into a cache keyed by the package spec, and assembles
 # OUT_DIR/<hash>/ holding the provider's Dockerfile, the installed package
 # as agent/ and the base reference. Prints that Dockerfile's path; the
@@ -17,7 +17,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${BOT_BOTTLE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bot-bottle}
 say() { echo "bot-bottle: $*" >&2; }
 
-base=$("$here/make-base.sh")
+# The base is made once, as root (debootstrap); say how when we are not.
+if ! docker image inspect bot-bottle-base:bookworm >/dev/null 2>&1 && [ "$(id -u)" != 0 ]; then
+    say "the base image bot-bottle-base:bookworm is missing; make it once (root, a few" \
+        "minutes): sudo $here/../make-base-image.sh"
+    exit 1
+fi
+base=$("$here/../make-base-image.sh")
 
 agent=""
 if [ -n "$package" ]; then

@@ -3,6 +3,7 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+#include "bb-agent-provider.h"
 #include "bb-catalog.h"
 #include "bb-config.h"
 #include "bb-error.h"
@@ -236,9 +237,10 @@ test_resolve_every_key(void)
     g_assert_cmpstr(bb_plan_get_dockerfile(plan), ==, dockerfile);
     g_assert_false(bb_plan_get_forward_host_credentials(plan));
 
-    /* env merges key by key, child wins */
+    /* env merges key by key, child wins; a route's token is a placeholder */
     env = bb_plan_get_env(plan);
-    g_assert_cmpuint(g_hash_table_size(env), ==, 3);
+    g_assert_cmpuint(g_hash_table_size(env), ==, 4);
+    g_assert_cmpstr(g_hash_table_lookup(env, "BB_TEST_A_TOKEN"), ==, BB_PLACEHOLDER_TOKEN);
     g_assert_cmpstr(g_hash_table_lookup(env, "A"), ==, "base-a");
     g_assert_cmpstr(g_hash_table_lookup(env, "B"), ==, "dev-b");
     g_assert_cmpstr(g_hash_table_lookup(env, "C"), ==, "dev-c");

@@ -41,10 +41,28 @@ bb_docker_backend_finalize(GObject *object)
     G_OBJECT_CLASS(bb_docker_backend_parent_class)->finalize(object);
 }
 
+/* "runtime": what the CLI's preflight shows without knowing this type. */
+enum { PROP_0, PROP_RUNTIME };
+
+static void
+bb_docker_backend_get_property(GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+    if (prop_id == PROP_RUNTIME)
+        g_value_set_string(value, BB_DOCKER_BACKEND(object)->runtime);
+    else
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+}
+
 static void
 bb_docker_backend_class_init(BbDockerBackendClass *klass)
 {
-    G_OBJECT_CLASS(klass)->finalize = bb_docker_backend_finalize;
+    GObjectClass *object_class = G_OBJECT_CLASS(klass);
+    object_class->finalize = bb_docker_backend_finalize;
+    object_class->get_property = bb_docker_backend_get_property;
+    g_object_class_install_property(
+        object_class, PROP_RUNTIME,
+        g_param_spec_string("runtime", NULL, "OCI runtime for agents (runsc = gVisor), or NULL",
+                            NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
 static void

@@ -1,0 +1,702 @@
+/* The issue's "done when", through the built bot-bottle CLI on the real
+ * engine: `run` of a shell agent reaches an allowed fixture host through
+ * the proxy with the injected token (seen at the upstream), gets 403
+ * elsewhere, reaches nothing directly (IP, DNS, gateway, another bottle),
+ * holds only the placeholder, and the real secret shows up nowhere; exit
+ * codes propagate; start's preflight, signals, SIGKILL + cleanup, commit
+ * and resume. Every attack is judged at its destination with a control. */
+#include <signal.h>
+#include <string.h>
+#include "bb-agent-provider.h"
+#include "bb-docker-bottle.h"
+#include "docker-e2e-fixture.h"
+
+#define TOKEN_NAME "BB_E2E_TOKEN"
+#define ALLOWED "api.fixture.test"
+#define OTHER "other.fixture.test"
+#define WAIT_STEPS 300 /* × 100 ms */
+
+static BbE2e *e2e;
+static gchar *token;
+static gchar *ca_path;
+static gchar *pins[4];
+static GSocketService *host_listener;
+static guint16 host_port;
+static GString *host_seen; /* what reached the host listener */
+static gchar *cli_home;    /* the CLI's $HOME, shared by every case */
+
+typedef struct {
+    gint status;
+    gchar *out;
+    gchar *err;
+} CliRun;
+
+static void
+cli_run_free(CliRun *run)
+{
+    g_free(run->out);
+    g_free(run->err);
+    g_free(run);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CliRun, cli_run_free)
+
+static GSubprocessLauncher *
+cli_launcher(gboolean with_secret, GSubprocessFlags flags)
+{
+    GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
+    g_subprocess_launcher_setenv(launcher, "HOME", cli_home, TRUE);
+    g_subprocess_launcher_setenv(launcher, "NO_COLOR", "1", TRUE);
+    g_subprocess_launcher_setenv(launcher, "BOT_BOTTLE_SIDECAR", g_getenv("BB_TEST_SIDECAR"), TRUE);
+    g_subprocess_launcher_unsetenv(launcher, "BOT_BOTTLE_BACKEND");
+    if (with_secret)
+        g_subprocess_launcher_setenv(launcher, TOKEN_NAME, token, TRUE);
+    else
+        g_subprocess_launcher_unsetenv(launcher, TOKEN_NAME);
+    g_subprocess_launcher_set_cwd(launcher, cli_home);
+    return launcher;
+}
+
+/* argv after "bot-bottle"; the pins and upstream CA are added for start/run. */
+static GPtrArray *
+cli_argv(const gchar *const *args)
+{
+    GPtrArray *argv = g_ptr_array_new();
+    g_ptr_array_add(argv, (gpointer)g_getenv("BOT_BOTTLE_CLI"));
+    g_ptr_array_add(argv, (gpointer)args[0]);
+    if (g_str_equal(args[0], "run") || g_str_equal(args[0], "start") ||
+        g_str_equal(args[0], "resume")) {
+        for (guint i = 0; pins[i] != NULL; i++) {
+            g_ptr_array_add(argv, "--resolve");
+            g_ptr_array_add(argv, pins[i]);
+        }
+        g_ptr_array_add(argv, "--upstream-ca");
+        g_ptr_array_add(argv, ca_path);
+    }
+    for (guint i = 1; args[i] != NULL; i++)
+        g_ptr_array_add(argv, (gpointer)args[i]);
+    g_ptr_array_add(argv, NULL);
+    return argv;
+}
+
+static GSubprocess *
+cli_spawn(gboolean with_secret, GSubprocessFlags flags, const gchar *const *args)
+{
+    g_autoptr(GSubprocessLauncher) launcher = cli_launcher(with_secret, flags);
+    g_autoptr(GPtrArray) argv = cli_argv(args);
+    g_autoptr(GError) error = NULL;
+    GSubprocess *process =
+        g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+    g_assert_no_error(error);
+    return process;
+}
+
+static CliRun *
+cli_finish(GSubprocess *process, const gchar *input)
+{
+    g_autoptr(GError) error = NULL;
+    CliRun *run = g_new0(CliRun, 1);
+    g_subprocess_communicate_utf8(process, input, NULL, &run->out, &run->err, &error);
+    g_assert_no_error(error);
+    run->status = g_subprocess_get_if_exited(process) ? g_subprocess_get_exit_status(process)
+                                                      : 128 + g_subprocess_get_term_sig(process);
+    g_test_message("exit %d\nstdout:\n%s\nstderr:\n%s", run->status, run->out, run->err);
+    return run;
+}
+
+static CliRun *
+cli(gboolean with_secret, const gchar *const *args)
+{
+    g_autoptr(GSubprocess) process = cli_spawn(
+        with_secret, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, args);
+    return cli_finish(process, NULL);
+}
+
+/* The containers of @agent's bottles, optionally only @role ones. */
+static JsonArray *
+containers_of(const gchar *agent)
+{
+    g_autoptr(GError) error = NULL;
+    JsonArray *list = bb_docker_container_list(e2e->client, BB_DOCKER_LABEL_AGENT, agent, &error);
+    g_assert_no_error(error);
+    return list;
+}
+
+static const gchar *
+label_of(JsonObject *container, const gchar *label)
+{
+    JsonObject *labels = json_object_get_object_member(container, "Labels");
+    return json_object_get_string_member_with_default(labels, label, NULL);
+}
+
+/* Waits for @agent's @role container to run; returns its id. */
+static gchar *
+wait_for(const gchar *agent, const gchar *role)
+{
+    for (guint i = 0; i < WAIT_STEPS; i++) {
+        g_autoptr(JsonArray) list = containers_of(agent);
+        for (guint j = 0; j < json_array_get_length(list); j++) {
+            JsonObject *container = json_array_get_object_element(list, j);
+            if (g_strcmp0(label_of(container, BB_DOCKER_LABEL_ROLE), role) == 0 &&
+                g_strcmp0(json_object_get_string_member(container, "State"), "running") == 0)
+                return g_strdup(json_object_get_string_member(container, "Id"));
+        }
+        g_usleep(100 * 1000);
+    }
+    g_error("no running %s container for %s", role, agent);
+}
+
+/* Nothing labelled with @slug is left: containers, networks, volumes. */
+static void
+assert_nothing_left(const gchar *slug)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonArray) containers =
+        bb_docker_container_list(e2e->client, BB_DOCKER_LABEL_SLUG, slug, &error);
+    g_autoptr(JsonArray) networks =
+        bb_docker_network_list(e2e->client, BB_DOCKER_LABEL_SLUG, slug, &error);
+    g_autoptr(JsonArray) volumes =
+        bb_docker_volume_list(e2e->client, BB_DOCKER_LABEL_SLUG, slug, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(json_array_get_length(containers), ==, 0);
+    g_assert_cmpuint(json_array_get_length(networks), ==, 0);
+    g_assert_cmpuint(json_array_get_length(volumes), ==, 0);
+}
+
+static gchar *
+slug_of(const gchar *container_id)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) info = bb_docker_container_inspect(e2e->client, container_id, &error);
+    g_assert_no_error(error);
+    JsonObject *config = json_object_get_object_member(info, "Config");
+    return g_strdup(label_of(config, BB_DOCKER_LABEL_SLUG));
+}
+
+static gchar *
+inspect_text(const gchar *container_id)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) info = bb_docker_container_inspect(e2e->client, container_id, &error);
+    g_assert_no_error(error);
+    g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), info);
+    return json_to_string(node, FALSE);
+}
+
+/* ---- the shared `run` of the network checks ---- */
+
+static CliRun *net_run;
+static gchar *net_marker;
+static gchar *net_inspect; /* docker inspect of the bottle's containers */
+static gchar *peer_sidecar_ip;
+static gint peer_control;
+
+static gchar *
+net_script(const gchar *m, const gchar *gateway)
+{
+    return g_strdup_printf(
+        /* The test joins the sidecar to the fake internet after launch. */
+        "for i in $(seq 150); do test \"$(curl -s -o /dev/null -w '%%{http_code}' --max-time 2 "
+        "https://" ALLOWED "/ready)\" = 200 && break; sleep 0.2; done\n"
+        "echo allowed=$(curl -sS -o /dev/null -w '%%{http_code}' --max-time 10 "
+        "-H \"Authorization: Bearer $" TOKEN_NAME "\" https://" ALLOWED "/%s-allowed)\n"
+        "echo other=$(curl -s -o /dev/null -w '%%{http_code}' --max-time 10 "
+        "http://" OTHER "/%s-other)\n"
+        "echo other_tls=$(curl -s -o /dev/null -w '%%{http_code}' --max-time 10 "
+        "https://" OTHER "/%s-othertls)\n"
+        "curl --noproxy '*' -s -o /dev/null --max-time 4 http://%s/%s-direct; echo direct=$?\n"
+        "dig +short +time=2 +tries=1 @%s %s-dns.fixture.test >/dev/null 2>&1; echo dns=$?\n"
+        "getent hosts %s-resolve.fixture.test >/dev/null; echo resolve=$?\n"
+        "curl --noproxy '*' -s -o /dev/null --max-time 4 http://%s:%u/%s-gateway; "
+        "echo gateway=$?\n"
+        "gw=$(ip route | awk '/^default/ {print $3}'); "
+        "if [ -n \"$gw\" ]; then curl --noproxy '*' -s -o /dev/null --max-time 4 "
+        "http://$gw:%u/%s-own-gateway; echo own_gateway=$?; else echo own_gateway=none; fi\n"
+        "curl --noproxy '*' -s -o /dev/null --max-time 4 http://%s:9099/; echo peer=$?\n"
+        "echo placeholder=$(printenv " TOKEN_NAME ")\n"
+        "printenv; cat /proc/self/environ /proc/1/environ 2>/dev/null | tr '\\0' '\\n'\n",
+        m, m, m, e2e->fixture_ip, m, e2e->fixture_ip, m, m, gateway, host_port, m, host_port, m,
+        peer_sidecar_ip);
+}
+
+static gchar *
+internet_gateway(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *pid = g_strdup_printf("%d", (int)getpid());
+    g_autoptr(JsonArray) networks =
+        bb_docker_network_list(e2e->client, "bot-bottle.test", pid, &error);
+    g_assert_no_error(error);
+    for (guint i = 0; i < json_array_get_length(networks); i++) {
+        JsonObject *net = json_array_get_object_element(networks, i);
+        if (!g_str_equal(json_object_get_string_member(net, "Name"), e2e->internet))
+            continue;
+        JsonObject *ipam = json_object_get_object_member(net, "IPAM");
+        JsonArray *config = json_object_get_array_member(ipam, "Config");
+        return g_strdup(
+            json_object_get_string_member(json_array_get_object_element(config, 0), "Gateway"));
+    }
+    g_error("no fake internet network");
+}
+
+/* A bottle (`start`) the network run tries to reach. Returns the start process. */
+static GSubprocess *
+start_peer(void)
+{
+    const gchar *args[] = {"start", "--yes", "e2e-peer", NULL};
+    GSubprocess *peer =
+        cli_spawn(TRUE,
+                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                      G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                  args);
+    g_autofree gchar *sidecar = wait_for("e2e-peer", "sidecar");
+    g_autofree gchar *agent = wait_for("e2e-peer", "agent");
+    g_autofree gchar *slug = slug_of(sidecar);
+    g_autofree gchar *internal = g_strdup_printf("bb-%s-internal", slug);
+    g_autoptr(GError) error = NULL;
+    peer_sidecar_ip = bb_docker_container_ip(e2e->client, sidecar, internal, &error);
+    g_assert_no_error(error);
+    /* Control: inside the peer, its sidecar's proxy port answers. */
+    g_autofree gchar *script =
+        g_strdup_printf("curl --noproxy '*' -s -o /dev/null --max-time 4 http://%s:9099/; echo $?",
+                        peer_sidecar_ip);
+    g_autofree gchar *out = NULL;
+    bb_e2e_sh(e2e, agent, NULL, script, &out);
+    peer_control = atoi(out);
+    return peer;
+}
+
+static void
+ensure_net_run(void)
+{
+    if (net_run != NULL)
+        return;
+    g_autoptr(GSubprocess) peer = start_peer();
+    net_marker = bb_e2e_marker("cli");
+    g_autofree gchar *gateway = internet_gateway();
+    g_autofree gchar *script = net_script(net_marker, gateway);
+    const gchar *args[] = {"run", "e2e-net", "--", "sh", "-c", script, NULL};
+    g_autoptr(GSubprocess) run =
+        cli_spawn(TRUE, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, args);
+    g_autofree gchar *sidecar = wait_for("e2e-net", "sidecar");
+    g_autofree gchar *agent = wait_for("e2e-net", "agent");
+    g_autoptr(GError) error = NULL;
+    g_assert_true(bb_docker_network_connect(e2e->client, e2e->internet, sidecar, &error));
+    g_assert_no_error(error);
+    g_autofree gchar *sidecar_json = inspect_text(sidecar);
+    g_autofree gchar *agent_json = inspect_text(agent);
+    net_inspect = g_strconcat(sidecar_json, agent_json, NULL);
+    net_run = cli_finish(run, NULL);
+    /* The peer's session ends when its input does; it removes its bottle. */
+    g_autoptr(CliRun) peer_done = cli_finish(peer, "exit\n");
+    g_assert_cmpint(peer_done->status, ==, 0);
+}
+
+static gchar *
+net_value(const gchar *key)
+{
+    g_autofree gchar *prefix = g_strdup_printf("%s=", key);
+    g_auto(GStrv) lines = g_strsplit(net_run->out, "\n", -1);
+    for (gchar **line = lines; *line != NULL; line++) {
+        if (g_str_has_prefix(*line, prefix))
+            return g_strdup(*line + strlen(prefix));
+    }
+    g_error("no %s in the run's output", key);
+}
+
+static gboolean
+fixture_saw(const gchar *suffix)
+{
+    g_autofree gchar *needle = g_strdup_printf("%s-%s", net_marker, suffix);
+    return bb_e2e_log_contains(e2e, e2e->fixture_id, needle);
+}
+
+static gchar *
+token_hash(const gchar *value)
+{
+    g_autofree gchar *bearer = g_strdup_printf("Bearer %s", value);
+    g_autofree gchar *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, bearer, -1);
+    return g_strdup_printf("sha256=%s", hash);
+}
+
+static void
+test_allowed_with_injected_token(void)
+{
+    ensure_net_run();
+    g_assert_cmpint(net_run->status, ==, 0);
+    g_autofree gchar *code = net_value("allowed");
+    g_assert_cmpstr(code, ==, "200");
+    g_assert_true(fixture_saw("allowed"));
+    g_autofree gchar *real = token_hash(token);
+    g_assert_true(bb_e2e_log_contains(e2e, e2e->fixture_id, real));
+    g_autofree gchar *fake = token_hash(BB_PLACEHOLDER_TOKEN);
+    g_assert_false(bb_e2e_log_contains(e2e, e2e->fixture_id, fake));
+}
+
+static void
+test_other_host_refused(void)
+{
+    ensure_net_run();
+    g_autofree gchar *plain = net_value("other");
+    g_autofree gchar *tls = net_value("other_tls");
+    g_assert_cmpstr(plain, ==, "403");
+    g_assert_cmpstr(tls, ==, "403");
+    g_assert_false(fixture_saw("other"));
+    g_assert_false(fixture_saw("othertls"));
+}
+
+/* Control for the direct probes: the same requests from a plain container
+ * on the fake internet do arrive. */
+static void
+probe_controls(void)
+{
+    g_autofree gchar *script =
+        g_strdup_printf("curl -s -o /dev/null --max-time 4 http://%s/%s-control-direct; "
+                        "dig +short +time=2 +tries=1 @%s %s-control-dns.fixture.test",
+                        e2e->fixture_ip, net_marker, e2e->fixture_ip, net_marker);
+    bb_e2e_sh(e2e, e2e->probe_id, NULL, script, NULL);
+    g_assert_true(fixture_saw("control-direct"));
+    g_assert_true(fixture_saw("control-dns"));
+}
+
+static void
+test_no_direct_ip_or_dns(void)
+{
+    ensure_net_run();
+    probe_controls();
+    g_autofree gchar *direct = net_value("direct");
+    g_autofree gchar *dns = net_value("dns");
+    g_autofree gchar *resolve = net_value("resolve");
+    g_assert_cmpstr(direct, !=, "0");
+    g_assert_cmpstr(dns, !=, "0");
+    g_assert_cmpstr(resolve, !=, "0");
+    g_assert_false(fixture_saw("direct"));
+    g_assert_false(fixture_saw("dns"));
+    g_assert_false(fixture_saw("resolve"));
+}
+
+static gboolean
+host_on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source,
+                 gpointer data)
+{
+    gchar buffer[512] = {0};
+    g_input_stream_read(g_io_stream_get_input_stream(G_IO_STREAM(connection)), buffer,
+                        sizeof buffer - 1, NULL, NULL);
+    g_string_append(host_seen, buffer);
+    return FALSE;
+}
+
+static gboolean
+host_saw(const gchar *suffix)
+{
+    g_autofree gchar *needle = g_strdup_printf("%s-%s", net_marker, suffix);
+    /* The listener runs on the default context. */
+    while (g_main_context_iteration(NULL, FALSE))
+        ;
+    return strstr(host_seen->str, needle) != NULL;
+}
+
+static void
+test_no_gateway(void)
+{
+    ensure_net_run();
+    g_autofree gchar *gateway = internet_gateway();
+    g_autofree gchar *script =
+        g_strdup_printf("curl -s -o /dev/null --max-time 4 http://%s:%u/%s-control-gateway",
+                        gateway, host_port, net_marker);
+    /* The probe's request needs our main loop to be accepted. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) probe = g_subprocess_newv(
+        (const gchar *const[]){"docker", "exec", e2e->probe_id, "sh", "-c", script, NULL},
+        G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+    g_assert_no_error(error);
+    for (guint i = 0; i < WAIT_STEPS && !host_saw("control-gateway"); i++)
+        g_usleep(20 * 1000);
+    g_subprocess_wait(probe, NULL, NULL);
+    g_assert_true(host_saw("control-gateway"));
+    g_autofree gchar *via_gateway = net_value("gateway");
+    g_autofree gchar *own = net_value("own_gateway");
+    g_assert_cmpstr(via_gateway, !=, "0");
+    g_assert_cmpstr(own, !=, "0");
+    g_assert_false(host_saw("gateway"));
+    g_assert_false(host_saw("own-gateway"));
+}
+
+static void
+test_no_other_bottle(void)
+{
+    ensure_net_run();
+    /* Control: the peer's own agent reaches its sidecar (curl exit 0). */
+    g_assert_cmpint(peer_control, ==, 0);
+    g_autofree gchar *peer = net_value("peer");
+    g_assert_cmpstr(peer, !=, "0");
+}
+
+static void
+test_placeholder_only(void)
+{
+    ensure_net_run();
+    g_autofree gchar *placeholder = net_value("placeholder");
+    g_assert_cmpstr(placeholder, ==, BB_PLACEHOLDER_TOKEN);
+    /* printenv and the process environments, the CLI's own output, and
+     * docker inspect of both containers. */
+    g_assert_null(strstr(net_run->out, token));
+    g_assert_null(strstr(net_run->err, token));
+    g_assert_nonnull(net_inspect);
+    g_assert_null(strstr(net_inspect, token));
+}
+
+static void
+test_exit_code(void)
+{
+    const gchar *args[] = {"run", "e2e-exit", "--", "sh", "-c", "echo out; exit 7", NULL};
+    g_autoptr(CliRun) run = cli(TRUE, args);
+    g_assert_cmpint(run->status, ==, 7);
+    g_assert_cmpstr(run->out, ==, "out\n");
+    g_autoptr(JsonArray) left = containers_of("e2e-exit");
+    g_assert_cmpuint(json_array_get_length(left), ==, 0);
+    /* Control: success is 0. */
+    const gchar *ok_args[] = {"run", "e2e-exit", "--", "true", NULL};
+    g_autoptr(CliRun) ok = cli(TRUE, ok_args);
+    g_assert_cmpint(ok->status, ==, 0);
+}
+
+static void
+test_missing_secret(void)
+{
+    const gchar *args[] = {"run", "e2e-missing", "--", "true", NULL};
+    g_autoptr(CliRun) run = cli(FALSE, args);
+    g_assert_cmpint(run->status, !=, 0);
+    g_assert_nonnull(strstr(run->err, "$" TOKEN_NAME " is not set"));
+    g_autoptr(JsonArray) left = containers_of("e2e-missing");
+    g_assert_cmpuint(json_array_get_length(left), ==, 0);
+}
+
+static void
+test_preflight_needs_yes(void)
+{
+    const gchar *args[] = {"start", "e2e-preflight", NULL};
+    g_autoptr(GSubprocess) process =
+        cli_spawn(TRUE,
+                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                      G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                  args);
+    g_autoptr(CliRun) run = cli_finish(process, "y\n");
+    g_assert_cmpint(run->status, !=, 0);
+    g_assert_nonnull(strstr(run->err, "Bottle preflight"));
+    g_assert_nonnull(strstr(run->err, ALLOWED));
+    g_assert_nonnull(strstr(run->err, "$" TOKEN_NAME " set"));
+    g_assert_nonnull(strstr(run->err, "pass --yes"));
+    g_assert_null(strstr(run->err, token));
+    g_autoptr(JsonArray) left = containers_of("e2e-preflight");
+    g_assert_cmpuint(json_array_get_length(left), ==, 0);
+}
+
+/* `start --yes` with its input held open: a live session until killed. */
+static GSubprocess *
+start_session(const gchar *agent, gchar **slug)
+{
+    const gchar *args[] = {"start", "--yes", agent, NULL};
+    GSubprocess *process =
+        cli_spawn(TRUE,
+                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                      G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                  args);
+    g_autofree gchar *agent_id = wait_for(agent, "agent");
+    *slug = slug_of(agent_id);
+    /* The session is ready once provisioning has written the prompt. */
+    for (guint i = 0; i < WAIT_STEPS; i++) {
+        if (bb_e2e_sh(e2e, agent_id, NULL, "test -e /home/agent/AGENTS.md", NULL) == 0)
+            break;
+        g_usleep(100 * 1000);
+    }
+    return process;
+}
+
+static void
+test_sigkill_then_cleanup(void)
+{
+    g_autofree gchar *slug = NULL;
+    g_autoptr(GSubprocess) process = start_session("e2e-kill", &slug);
+    g_subprocess_send_signal(process, SIGKILL);
+    g_subprocess_wait(process, NULL, NULL);
+    /* The bottle outlives its CLI and shows as orphaned. */
+    const gchar *list_args[] = {"list", "--json", NULL};
+    g_autoptr(CliRun) list = cli(FALSE, list_args);
+    g_autofree gchar *orphan = g_strdup_printf("\"slug\" : \"%s\"", slug);
+    g_assert_nonnull(strstr(list->out, orphan));
+    g_assert_nonnull(strstr(strstr(list->out, orphan), "\"state\" : \"orphaned\""));
+    const gchar *args[] = {"cleanup", "--json", NULL};
+    g_autoptr(CliRun) cleanup = cli(FALSE, args);
+    g_assert_cmpint(cleanup->status, ==, 0);
+    g_autofree gchar *removed = g_strdup_printf("\"%s\"", slug);
+    g_assert_nonnull(strstr(cleanup->out, removed));
+    assert_nothing_left(slug);
+}
+
+static void
+test_sigterm_tears_down(void)
+{
+    g_autofree gchar *slug = NULL;
+    g_autoptr(GSubprocess) process = start_session("e2e-term", &slug);
+    g_subprocess_send_signal(process, SIGTERM);
+    g_autoptr(CliRun) run = cli_finish(process, NULL);
+    g_assert_cmpint(run->status, ==, 128 + SIGTERM);
+    assert_nothing_left(slug);
+}
+
+static void
+test_commit_and_resume(void)
+{
+    g_autofree gchar *slug = NULL;
+    g_autoptr(GSubprocess) process = start_session("e2e-commit", &slug);
+    g_autofree gchar *marker = bb_e2e_marker("kept");
+    g_autofree gchar *agent_id = wait_for("e2e-commit", "agent");
+    g_autofree gchar *write = g_strdup_printf("echo %s > /tmp/kept", marker);
+    g_assert_cmpint(bb_e2e_sh(e2e, agent_id, NULL, write, NULL), ==, 0);
+    const gchar *commit_args[] = {"commit", slug, NULL};
+    g_autoptr(CliRun) commit = cli(FALSE, commit_args);
+    g_assert_cmpint(commit->status, ==, 0);
+    g_assert_true(g_str_has_prefix(commit->out, "bot-bottle-committed:"));
+    g_autoptr(CliRun) ended = cli_finish(process, "exit\n");
+    g_assert_cmpint(ended->status, ==, 0);
+    assert_nothing_left(slug);
+
+    const gchar *resume_args[] = {"resume", "--yes", slug, NULL};
+    g_autoptr(GSubprocess) resumed =
+        cli_spawn(TRUE,
+                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                      G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                  resume_args);
+    g_autoptr(CliRun) run = cli_finish(resumed, "cat /tmp/kept\nexit\n");
+    g_assert_cmpint(run->status, ==, 0);
+    g_assert_nonnull(strstr(run->err, "(committed)"));
+    /* The input names the file, not the marker: only its content can show it. */
+    g_assert_nonnull(strstr(run->out, marker));
+}
+
+/* Builds are offline: a Dockerfile FROM a base image that is not here
+ * fails, and the error says how to make it; nothing is left behind. */
+static void
+test_missing_base_image_hint(void)
+{
+    const gchar *args[] = {"run", "e2e-nobase", "--", "true", NULL};
+    g_autoptr(CliRun) run = cli(TRUE, args);
+    g_assert_cmpint(run->status, ==, 1);
+    g_assert_nonnull(strstr(run->err, "make-base-image.sh"));
+    g_autoptr(JsonArray) left = containers_of("e2e-nobase");
+    g_assert_cmpuint(json_array_get_length(left), ==, 0);
+}
+
+static void
+write_manifests(const gchar *dockerfile_dir)
+{
+    g_autofree gchar *home = g_build_filename(cli_home, ".bot-bottle", NULL);
+    g_autofree gchar *bottles = g_build_filename(home, "bottles", NULL);
+    g_autofree gchar *agents = g_build_filename(home, "agents", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(bottles, 0700), ==, 0);
+    g_assert_cmpint(g_mkdir_with_parents(agents, 0700), ==, 0);
+    g_autofree gchar *bottle = g_strdup_printf("---\n"
+                                               "agent_provider:\n"
+                                               "  template: shell\n"
+                                               "  dockerfile: %s/Dockerfile\n"
+                                               "egress:\n"
+                                               "  routes:\n"
+                                               "    - host: " ALLOWED "\n"
+                                               "      auth:\n"
+                                               "        scheme: bearer\n"
+                                               "        token_ref: " TOKEN_NAME "\n"
+                                               "---\nAn end-to-end test bottle.\n",
+                                               dockerfile_dir);
+    g_autofree gchar *bottle_path = g_build_filename(bottles, "e2e.md", NULL);
+    g_assert_true(g_file_set_contents(bottle_path, bottle, -1, NULL));
+    /* A bottle whose image builds on a base that was never made. */
+    g_autofree gchar *nobase_dir = g_build_filename(cli_home, "nobase", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(nobase_dir, 0700), ==, 0);
+    g_autofree gchar *nobase_file = g_build_filename(nobase_dir, "Dockerfile", NULL);
+    g_autofree gchar *nobase_recipe =
+        g_strdup_printf("FROM bot-bottle-base:never-made-%08x\n", g_random_int());
+    g_assert_true(g_file_set_contents(nobase_file, nobase_recipe, -1, NULL));
+    g_autofree gchar *nobase = g_strdup_printf(
+        "---\nagent_provider:\n  template: shell\n  dockerfile: %s\n---\n", nobase_file);
+    g_autofree gchar *nobase_path = g_build_filename(bottles, "nobase.md", NULL);
+    g_assert_true(g_file_set_contents(nobase_path, nobase, -1, NULL));
+    g_autofree gchar *nobase_agent = g_build_filename(agents, "e2e-nobase.md", NULL);
+    g_assert_true(
+        g_file_set_contents(nobase_agent, "---\nbottle: nobase\n---\nNo base.\n", -1, NULL));
+    const gchar *names[] = {"e2e-net",  "e2e-peer", "e2e-exit",   "e2e-missing", "e2e-preflight",
+                            "e2e-kill", "e2e-term", "e2e-commit", NULL};
+    for (guint i = 0; names[i] != NULL; i++) {
+        g_autofree gchar *file = g_strdup_printf("%s.md", names[i]);
+        g_autofree gchar *path = g_build_filename(agents, file, NULL);
+        g_assert_true(g_file_set_contents(path, "---\nbottle: e2e\n---\nTest agent.\n", -1, NULL));
+    }
+}
+
+static gchar *
+fixture_certificate_file(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *logs = bb_docker_container_logs(e2e->client, e2e->fixture_id, &error);
+    g_assert_no_error(error);
+    const gchar *begin = strstr(logs, "UPSTREAM-CA-BEGIN\n");
+    const gchar *end = begin != NULL ? strstr(begin, "UPSTREAM-CA-END") : NULL;
+    g_assert_nonnull(end);
+    begin += strlen("UPSTREAM-CA-BEGIN\n");
+    gchar *path = g_build_filename(cli_home, "upstream-ca.pem", NULL);
+    g_assert_true(g_file_set_contents(path, begin, end - begin, &error));
+    return path;
+}
+
+static void
+setup(void)
+{
+    g_autoptr(GError) error = NULL;
+    cli_home = g_dir_make_tmp("bb-e2e-home-XXXXXX", &error);
+    g_assert_no_error(error);
+    e2e = bb_e2e_setup(&error);
+    g_assert_no_error(error);
+    g_autofree gchar *dir = g_build_filename(cli_home, "agent-image", NULL);
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0700), ==, 0);
+    g_autofree gchar *dockerfile = g_build_filename(dir, "Dockerfile", NULL);
+    g_autofree gchar *recipe = g_strdup_printf("FROM %s\n", e2e->base_image);
+    g_assert_true(g_file_set_contents(dockerfile, recipe, -1, NULL));
+    write_manifests(dir);
+    ca_path = fixture_certificate_file();
+    pins[0] = g_strdup_printf(ALLOWED ":443:%s", e2e->fixture_ip);
+    pins[1] = g_strdup_printf(OTHER ":80:%s", e2e->fixture_ip);
+    pins[2] = g_strdup_printf(OTHER ":443:%s", e2e->fixture_ip);
+    token = bb_e2e_marker("real-e2e-token");
+
+    host_seen = g_string_new(NULL);
+    host_listener = g_socket_service_new();
+    host_port = g_socket_listener_add_any_inet_port(G_SOCKET_LISTENER(host_listener), NULL, &error);
+    g_assert_no_error(error);
+    g_signal_connect(host_listener, "incoming", G_CALLBACK(host_on_incoming), NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+    setup();
+    g_test_add_func("/e2e/cli/run/allowed-with-injected-token", test_allowed_with_injected_token);
+    g_test_add_func("/e2e/cli/run/other-host-refused", test_other_host_refused);
+    g_test_add_func("/e2e/cli/run/no-direct-ip-or-dns", test_no_direct_ip_or_dns);
+    g_test_add_func("/e2e/cli/run/no-gateway", test_no_gateway);
+    g_test_add_func("/e2e/cli/run/no-other-bottle", test_no_other_bottle);
+    g_test_add_func("/e2e/cli/run/placeholder-only", test_placeholder_only);
+    g_test_add_func("/e2e/cli/run/exit-code", test_exit_code);
+    g_test_add_func("/e2e/cli/run/missing-secret-before-anything", test_missing_secret);
+    g_test_add_func("/e2e/cli/run/missing-base-image-hint", test_missing_base_image_hint);
+    g_test_add_func("/e2e/cli/start/preflight-needs-yes", test_preflight_needs_yes);
+    g_test_add_func("/e2e/cli/start/sigterm-tears-down", test_sigterm_tears_down);
+    g_test_add_func("/e2e/cli/start/sigkill-then-cleanup", test_sigkill_then_cleanup);
+    g_test_add_func("/e2e/cli/commit-and-resume", test_commit_and_resume);
+    int result = g_test_run();
+    g_socket_service_stop(host_listener);
+    g_clear_object(&host_listener);
+    bb_e2e_teardown(e2e);
+    const gchar *rm[] = {"rm", "-rf", cli_home, NULL};
+    g_spawn_sync(NULL, (gchar **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL, NULL, NULL);
+    return result;
+}
