@@ -71,7 +71,10 @@ bb_agent_provider_write_prompt_to(BbPlan *plan, BbAgentTarget *target, const gch
     const gchar *prompt = bb_plan_get_prompt(plan);
     if (prompt == NULL || *prompt == '\0')
         return TRUE; /* nothing to say: leave the agent's own defaults alone */
-    g_autoptr(GBytes) contents = g_bytes_new(prompt, strlen(prompt));
+    /* A text file ends with a newline, so `cat` and editors behave. */
+    g_autofree gchar *text =
+        g_str_has_suffix(prompt, "\n") ? g_strdup(prompt) : g_strconcat(prompt, "\n", NULL);
+    g_autoptr(GBytes) contents = g_bytes_new(text, strlen(text));
     if (!bb_agent_target_write_file(target, path, contents, 0644, FALSE, error)) {
         g_prefix_error(error, "Writing the prompt to %s: ", path);
         return FALSE;

@@ -175,4 +175,17 @@ mv "$contrib/acme/libbb-acme-provider.so" "$work/"
 if out=$(run_installed "${clis[0]}" check 2>&1); then fail "check passed without the provider module"; fi
 grep -q "no provider named 'acme'" <<<"$out" || fail "check did not name the missing provider: $out"
 
+step "launch it: bot-bottle run in a real bottle, prompt where the provider put it"
+mv "$work/libbb-acme-provider.so" "$contrib/acme/"
+mapfile -t sidecars < <(find "$dest" -name bb-sidecar -type f)
+[ "${#sidecars[@]}" -eq 1 ] || fail "expected one installed bb-sidecar, found ${#sidecars[@]}"
+out=$(run_installed env ACME_HOST_KEY=host-side-key BOT_BOTTLE_SIDECAR="${sidecars[0]}" \
+    BOT_BOTTLE_DATA_DIR="$(pc datadir)/bot-bottle" timeout 300 "${clis[0]}" run builder -- \
+    sh -c 'acme-agent; cat ~/.acme/PROMPT.md; echo "key=$ACME_API_KEY"' 2>"$work/run.err") \
+    || { cat "$work/run.err" >&2; fail "bot-bottle run with the contrib provider failed"; }
+grep -qx "acme-agent 1.0" <<<"$out" || fail "the contrib Dockerfile's image did not run: $out"
+grep -q "Build the thing." <<<"$out" || fail "the provider's prompt override did not land: $out"
+grep -qx "key=bot-bottle-placeholder-injected-by-proxy" <<<"$out" || fail "placeholder env: $out"
+if grep -q "host-side-key" <<<"$out"; then fail "the host's key reached the agent"; fi
+
 echo "PASS"
