@@ -435,11 +435,14 @@ hold_request_body(Session *s, Request *rq, Step *step)
         .sink_cap = ex->hold_cap,
     };
     BbScanVerdict verdict;
+    /* A declared length over the cap is refused before reading it. */
+    gboolean too_large =
+        rq->head->framing == BB_HTTP_BODY_LENGTH && rq->head->content_length > ex->hold_cap;
 
     bb_conn_set_timeout(&s->conn, s->server->limits.io_timeout_ms);
-    if (!bb_relay_body(&relay)) {
+    if (too_large || !bb_relay_body(&relay)) {
         rq->audit.bytes_in = relay.bytes;
-        if (relay.blocked) {
+        if (too_large || relay.blocked) {
             ex->block_code = "dlp-too-large";
             g_free(ex->block_rule);
             ex->block_rule = g_strdup_printf(
