@@ -108,8 +108,8 @@ pport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
     --resolve "acme.test:$uport:127.0.0.1" --audit "$work/audit.log" \
     >"$work/proxy.out" 2>"$work/proxy.err") &
 pids+=($!)
-for _ in $(seq 200); do grep -q "ready on port" "$work/proxy.out" 2>/dev/null && break; sleep 0.05; done
-grep -q "ready on port" "$work/proxy.out" || { cat "$work/proxy.err" >&2; fail "proxy not ready"; }
+for _ in $(seq 1200); do grep -q "ready on port" "$work/proxy.out" 2>/dev/null && break; sleep 0.05; done
+grep -q "ready on port" "$work/proxy.out" || { cat "$work/proxy.out" "$work/proxy.err" >&2; fail "proxy not ready"; }
 
 key="acme_live_0123456789abcdef0123456789abcdef"
 key_b64=$(printf '%s' "$key" | base64 -w0)
