@@ -101,3 +101,11 @@ bb_backend_commit(BbBackend *self, const gchar *slug, GError **error)
     g_return_val_if_fail(slug != NULL, NULL);
     return iface->commit(self, slug, error);
 }
+
+BbAgentTarget *
+bb_backend_get_target(BbBackend *self, const gchar *slug, GError **error)
+{
+    BACKEND_IFACE_OR_FAIL(self, get_target, "provision bottles", NULL);
+    g_return_val_if_fail(slug != NULL, NULL);
+    return iface->get_target(self, slug, error);
+}

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include "bb-agent-target.h"
 #include "bb-plan.h"
 
 G_BEGIN_DECLS
@@ -47,6 +48,8 @@ G_DECLARE_INTERFACE(BbBackend, bb_backend, BB, BACKEND, GObject)
  * @cleanup: remove everything labelled as ours whose owner is gone
  *   (@slug NULL) or one bottle's leftovers. Since: 0.1
  * @commit: snapshot the agent to an image; returns the image reference. Since: 0.1
+ * @get_target: the running agent of bottle @slug as a provisioning target
+ *   (git config, prompt, skills). Since: 0.1 (ABI 1.1)
  */
 struct _BbBackendInterface {
     GTypeInterface parent_iface;
@@ -62,6 +65,7 @@ struct _BbBackendInterface {
     gboolean (*stop)(BbBackend *self, const gchar *slug, GError **error);
     gboolean (*cleanup)(BbBackend *self, const gchar *slug, GError **error);
     gchar *(*commit)(BbBackend *self, const gchar *slug, GError **error);
+    BbAgentTarget *(*get_target)(BbBackend *self, const gchar *slug, GError **error);
 };
 
 gboolean bb_backend_is_available(BbBackend *self, GError **error);
@@ -76,5 +80,6 @@ GPtrArray *bb_backend_list(BbBackend *self, GError **error);
 gboolean bb_backend_stop(BbBackend *self, const gchar *slug, GError **error);
 gboolean bb_backend_cleanup(BbBackend *self, const gchar *slug, GError **error);
 gchar *bb_backend_commit(BbBackend *self, const gchar *slug, GError **error);
+BbAgentTarget *bb_backend_get_target(BbBackend *self, const gchar *slug, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,470 @@
+#include "bb-docker-backend.h"
+
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "bb-docker-api.h"
+#include "bb-docker-bottle.h"
+#include "bb-docker-image.h"
+#include "bb-docker-tar.h"
+#include "bb-docker-target.h"
+#include "bb-error.h"
+#include "bb-route-json.h"
+
+#define BB_SIDECAR_PLUGIN_DIR "/usr/lib/bot-bottle/plugins"
+#define BB_SIDECAR_UID 65532
+
+struct _BbDockerBackend {
+    GObject parent_instance;
+    BbDockerClient *client;
+    gchar *agent_image;
+    gchar *sidecar_image;
+    gchar *runtime;
+    GHashTable *bottles; /* slug → BbDockerBottle, launched by us */
+};
+
+static void bb_docker_backend_iface_init(BbBackendInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE(BbDockerBackend, bb_docker_backend, G_TYPE_OBJECT,
+                        G_IMPLEMENT_INTERFACE(BB_TYPE_BACKEND, bb_docker_backend_iface_init))
+
+static void
+bb_docker_backend_finalize(GObject *object)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(object);
+    g_clear_object(&self->client);
+    g_free(self->agent_image);
+    g_free(self->sidecar_image);
+    g_free(self->runtime);
+    g_hash_table_unref(self->bottles);
+    G_OBJECT_CLASS(bb_docker_backend_parent_class)->finalize(object);
+}
+
+static void
+bb_docker_backend_class_init(BbDockerBackendClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = bb_docker_backend_finalize;
+}
+
+static void
+bb_docker_backend_init(BbDockerBackend *self)
+{
+    self->bottles = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                          (GDestroyNotify)bb_docker_bottle_free);
+}
+
+BbDockerBackend *
+bb_docker_backend_new(void)
+{
+    return g_object_new(BB_TYPE_DOCKER_BACKEND, NULL);
+}
+
+BbDockerClient *
+bb_docker_backend_get_client(BbDockerBackend *self)
+{
+    return self->client;
+}
+
+void
+bb_docker_backend_set_agent_image(BbDockerBackend *self, const gchar *ref)
+{
+    g_free(self->agent_image);
+    self->agent_image = g_strdup(ref);
+}
+
+void
+bb_docker_backend_set_sidecar_image(BbDockerBackend *self, const gchar *image)
+{
+    g_free(self->sidecar_image);
+    self->sidecar_image = g_strdup(image);
+}
+
+const gchar *
+bb_docker_backend_get_runtime(BbDockerBackend *self)
+{
+    return self->runtime;
+}
+
+const gchar *
+bb_docker_backend_get_ca(BbDockerBackend *self, const gchar *slug)
+{
+    BbDockerBottle *bottle = g_hash_table_lookup(self->bottles, slug);
+    return bottle != NULL ? bottle->ca_pem : NULL;
+}
+
+static gint
+bb_docker_compare_paths(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
+}
+
+static gboolean
+bb_docker_backend_ensure_client(BbDockerBackend *self, GError **error)
+{
+    if (self->client != NULL)
+        return TRUE;
+    g_autoptr(BbDockerClient) client = bb_docker_client_new_from_env(error);
+    if (client == NULL)
+        return FALSE;
+    const gchar *socket_path = bb_docker_client_get_socket_path(client);
+    struct stat st;
+    if (stat(socket_path, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+        g_set_error(error, BB_ERROR, BB_ERROR_UNAVAILABLE,
+                    "No Docker engine socket at %s: install Docker (apt-get install docker.io) "
+                    "and start it (systemctl start docker), or point DOCKER_HOST=unix://… at "
+                    "a running engine",
+                    socket_path);
+        return FALSE;
+    }
+    self->client = g_steal_pointer(&client);
+    return TRUE;
+}
+
+static gboolean
+bb_docker_backend_is_available(BbBackend *backend, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return FALSE;
+    /* A short bound: availability is probed at every start. */
+    bb_docker_client_set_timeout(self->client, 5);
+    gboolean ok = bb_docker_ping(self->client, error);
+    g_auto(GStrv) runtimes = ok ? bb_docker_runtimes(self->client, error) : NULL;
+    bb_docker_client_set_timeout(self->client, 120);
+    if (!ok || runtimes == NULL) {
+        g_clear_object(&self->client);
+        return FALSE;
+    }
+    /* gVisor when the engine has it: a second kernel between agent and host. */
+    g_clear_pointer(&self->runtime, g_free);
+    if (g_strv_contains((const gchar *const *)runtimes, "runsc"))
+        self->runtime = g_strdup("runsc");
+    return TRUE;
+}
+
+typedef struct {
+    BbProgressFunc progress;
+    gpointer data;
+} BbBuildProgress;
+
+static void
+bb_build_progress(const gchar *line, gpointer user_data)
+{
+    BbBuildProgress *adapter = user_data;
+    if (adapter->progress != NULL)
+        adapter->progress(line, -1, adapter->data);
+}
+
+gchar *
+bb_docker_backend_build_agent_image(BbDockerBackend *self, const gchar *dockerfile,
+                                    BbProgressFunc progress, gpointer progress_data,
+                                    GCancellable *cancellable, GError **error)
+{
+    if (!bb_docker_backend_ensure_client(self, error))
+        return NULL;
+    g_autofree gchar *context_dir = g_path_get_dirname(dockerfile);
+    g_autofree gchar *dockerfile_name = g_path_get_basename(dockerfile);
+    g_autoptr(BbDockerTar) tar = bb_docker_tar_new();
+    if (!bb_docker_tar_add_host_tree(tar, context_dir, ".", 0, 0, error))
+        return NULL;
+    g_autoptr(GBytes) context = bb_docker_tar_finish(tar);
+    g_autofree gchar *hash = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, context);
+    g_autofree gchar *ref = g_strdup_printf("bot-bottle-agent:%.16s", hash);
+    gboolean exists = FALSE;
+    if (!bb_docker_image_exists(self->client, ref, &exists, error))
+        return NULL;
+    if (exists)
+        return g_steal_pointer(&ref);
+    if (progress != NULL)
+        progress(ref, -1, progress_data);
+    BbBuildProgress adapter = {progress, progress_data};
+    if (!bb_docker_image_build(self->client, context, dockerfile_name, ref, bb_build_progress,
+                               &adapter, cancellable, error))
+        return NULL;
+    return g_steal_pointer(&ref);
+}
+
+/* The plugin modules (*.so, regular files) directly in each of @dirs. */
+static GPtrArray *
+bb_docker_plugin_files(const gchar *dirs)
+{
+    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) list = g_strsplit(dirs != NULL ? dirs : "", ":", -1);
+    for (gchar **dir = list; *dir != NULL; dir++) {
+        g_autoptr(GDir) handle = **dir != '\0' ? g_dir_open(*dir, 0, NULL) : NULL;
+        const gchar *name;
+        while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
+            g_autofree gchar *path = g_build_filename(*dir, name, NULL);
+            if (g_str_has_suffix(name, ".so") && g_file_test(path, G_FILE_TEST_IS_REGULAR) &&
+                !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+                g_ptr_array_add(files, g_steal_pointer(&path));
+        }
+    }
+    g_ptr_array_sort(files, bb_docker_compare_paths);
+    g_ptr_array_add(files, NULL);
+    return files;
+}
+
+gchar *
+bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
+                                   const gchar *plugin_dirs, GError **error)
+{
+    if (!bb_docker_backend_ensure_client(self, error))
+        return NULL;
+    if (!g_file_test(program, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, BB_ERROR, BB_ERROR_UNAVAILABLE,
+                    "The sidecar program %s is missing: install bot-bottle completely, or point "
+                    "BOT_BOTTLE_SIDECAR at a built bb-sidecar",
+                    program);
+        return NULL;
+    }
+    g_autoptr(GPtrArray) plugins = bb_docker_plugin_files(plugin_dirs);
+    const gchar *programs[] = {program, NULL};
+    const gchar *env[] = {"BOT_BOTTLE_PLUGIN_PATH=" BB_SIDECAR_PLUGIN_DIR, NULL};
+    const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
+    BbDockerImageRecipe recipe = {
+        .repository = "bot-bottle-sidecar",
+        .programs = programs,
+        .plugins = (const gchar *const *)plugins->pdata,
+        .plugin_dir = BB_SIDECAR_PLUGIN_DIR,
+        .env = env,
+        .uid = BB_SIDECAR_UID,
+        .user_name = "bbsidecar",
+        .dirs = dirs,
+    };
+    return bb_docker_image_assemble(self->client, &recipe, error);
+}
+
+static const gchar *
+bb_docker_sidecar_program(void)
+{
+    const gchar *program = g_getenv("BOT_BOTTLE_SIDECAR");
+    return program != NULL ? program : BB_DOCKER_SIDECAR_PROGRAM;
+}
+
+/* The sidecar loads the same built-in plugins as the CLI (never contrib). */
+static const gchar *
+bb_docker_sidecar_plugin_dirs(void)
+{
+    const gchar *dirs = g_getenv("BOT_BOTTLE_SIDECAR_PLUGINS");
+    if (dirs == NULL)
+        dirs = g_getenv("BOT_BOTTLE_PLUGIN_PATH");
+    return dirs != NULL ? dirs : BB_DOCKER_PLUGINDIR;
+}
+
+static gboolean
+bb_docker_backend_prepare_images(BbBackend *backend, BbPlan *plan, BbProgressFunc progress,
+                                 gpointer progress_data, GCancellable *cancellable, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (self->sidecar_image == NULL) {
+        g_autofree gchar *ref = bb_docker_backend_assemble_sidecar(
+            self, bb_docker_sidecar_program(), bb_docker_sidecar_plugin_dirs(), error);
+        if (ref == NULL)
+            return FALSE;
+        bb_docker_backend_set_sidecar_image(self, ref);
+    }
+    const gchar *dockerfile = bb_plan_get_dockerfile(plan);
+    if (dockerfile != NULL) {
+        g_autofree gchar *ref = bb_docker_backend_build_agent_image(
+            self, dockerfile, progress, progress_data, cancellable, error);
+        if (ref == NULL)
+            return FALSE;
+        bb_docker_backend_set_agent_image(self, ref);
+    }
+    if (self->agent_image == NULL) {
+        g_set_error(error, BB_ERROR, BB_ERROR_NOT_FOUND,
+                    "No agent image for %s: give the bottle a Dockerfile "
+                    "(agent_provider.dockerfile)",
+                    bb_plan_get_agent_name(plan));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static GPtrArray *
+bb_docker_plan_env(BbPlan *plan)
+{
+    GPtrArray *env = g_ptr_array_new_with_free_func(g_free);
+    GHashTable *values = bb_plan_get_env(plan);
+    g_autoptr(GPtrArray) names = bb_plan_get_env_names(plan);
+    for (guint i = 0; names != NULL && i < names->len; i++) {
+        const gchar *name = g_ptr_array_index(names, i);
+        g_ptr_array_add(
+            env, g_strdup_printf("%s=%s", name, (const gchar *)g_hash_table_lookup(values, name)));
+    }
+    g_ptr_array_add(env, NULL);
+    return env;
+}
+
+static gchar *
+bb_docker_backend_launch(BbBackend *backend, BbPlan *plan, const BbLaunchOptions *options,
+                         GCancellable *cancellable, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return NULL;
+    const gchar *image =
+        options != NULL && options->image != NULL ? options->image : self->agent_image;
+    if (image == NULL || self->sidecar_image == NULL) {
+        g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
+                    "Images are not prepared: call prepare_images before launch");
+        return NULL;
+    }
+    g_autoptr(GPtrArray) env = bb_docker_plan_env(plan);
+    g_autoptr(GBytes) upstream_ca = NULL;
+    if (options != NULL && options->upstream_ca != NULL) {
+        g_autoptr(GMappedFile) file = g_mapped_file_new(options->upstream_ca, FALSE, error);
+        if (file == NULL) {
+            g_prefix_error(error, "--upstream-ca: ");
+            return NULL;
+        }
+        upstream_ca = g_mapped_file_get_bytes(file);
+    }
+    g_autofree gchar *routes = bb_routes_to_json_string(bb_plan_get_routes(plan), FALSE);
+    BbDockerBottleSpec spec = {
+        .agent_name = bb_plan_get_agent_name(plan),
+        .agent_image = image,
+        .agent_env = (const gchar *const *)env->pdata,
+        .sidecar_image = self->sidecar_image,
+        .routes_json = routes,
+        .resolve = options != NULL ? (const gchar *const *)options->resolve : NULL,
+        .upstream_ca = upstream_ca,
+        .secrets = options != NULL ? options->secrets : NULL,
+        .runtime = self->runtime,
+    };
+    BbDockerBottle *bottle = bb_docker_bottle_launch(self->client, &spec, error);
+    if (bottle == NULL)
+        return NULL;
+    g_hash_table_replace(self->bottles, g_strdup(bottle->slug), bottle);
+    return g_strdup(bottle->slug);
+}
+
+static gboolean
+bb_docker_backend_exec(BbBackend *backend, const gchar *slug, const gchar *const *argv,
+                       gboolean interactive, gint *status, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return FALSE;
+    g_autofree gchar *agent = bb_docker_bottle_find_agent(self->client, slug, error);
+    if (agent == NULL)
+        return FALSE;
+    if (interactive)
+        return bb_docker_exec_tty(self->client, agent, argv, NULL, STDIN_FILENO, STDOUT_FILENO,
+                                  status, error);
+    return bb_docker_exec(self->client, agent, argv, NULL, NULL, NULL, NULL, status, error);
+}
+
+static BbBottleInfo *
+bb_docker_bottle_info(JsonObject *container)
+{
+    JsonObject *labels = json_object_get_object_member(container, "Labels");
+    BbBottleInfo *info = g_new0(BbBottleInfo, 1);
+    info->slug =
+        g_strdup(json_object_get_string_member_with_default(labels, BB_DOCKER_LABEL_SLUG, ""));
+    info->agent =
+        g_strdup(json_object_get_string_member_with_default(labels, BB_DOCKER_LABEL_AGENT, ""));
+    info->backend = g_strdup("docker");
+    /* A running bottle whose CLI is gone is what `cleanup` removes. */
+    const gchar *state = json_object_get_string_member_with_default(container, "State", "");
+    const gchar *owner =
+        json_object_get_string_member_with_default(labels, BB_DOCKER_LABEL_OWNER, NULL);
+    const gchar *start =
+        json_object_get_string_member_with_default(labels, BB_DOCKER_LABEL_OWNER_START, NULL);
+    info->state = g_strdup(bb_docker_owner_alive(owner, start) ? state : "orphaned");
+    info->image = g_strdup(json_object_get_string_member_with_default(container, "Image", ""));
+    info->created = json_object_get_int_member_with_default(container, "Created", 0);
+    return info;
+}
+
+static GPtrArray *
+bb_docker_backend_list(BbBackend *backend, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return NULL;
+    g_autoptr(JsonArray) containers =
+        bb_docker_container_list(self->client, BB_DOCKER_LABEL_ROLE, "agent", error);
+    if (containers == NULL)
+        return NULL;
+    GPtrArray *infos = g_ptr_array_new_with_free_func((GDestroyNotify)bb_bottle_info_free);
+    for (guint i = 0; i < json_array_get_length(containers); i++)
+        g_ptr_array_add(infos, bb_docker_bottle_info(json_array_get_object_element(containers, i)));
+    return infos;
+}
+
+static gboolean
+bb_docker_backend_stop(BbBackend *backend, const gchar *slug, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return FALSE;
+    if (!bb_docker_bottle_remove(self->client, slug, error))
+        return FALSE;
+    g_hash_table_remove(self->bottles, slug);
+    return TRUE;
+}
+
+static gboolean
+bb_docker_backend_cleanup(BbBackend *backend, const gchar *slug, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (slug != NULL)
+        return bb_docker_backend_stop(backend, slug, error);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return FALSE;
+    return bb_docker_bottle_cleanup_orphans(self->client, NULL, error);
+}
+
+static gchar *
+bb_docker_backend_commit(BbBackend *backend, const gchar *slug, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return NULL;
+    g_autofree gchar *agent = bb_docker_bottle_find_agent(self->client, slug, error);
+    if (agent == NULL)
+        return NULL;
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree gchar *stamp = g_date_time_format(now, "%Y%m%d%H%M%S");
+    g_autofree gchar *tag = g_strdup_printf("%s-%s", slug, stamp);
+    const gchar *labels[] = {"bot-bottle.committed-from", slug, NULL};
+    g_autofree gchar *id =
+        bb_docker_container_commit(self->client, agent, "bot-bottle-committed", tag, labels, error);
+    if (id == NULL)
+        return NULL;
+    return g_strdup_printf("bot-bottle-committed:%s", tag);
+}
+
+static BbAgentTarget *
+bb_docker_backend_get_target(BbBackend *backend, const gchar *slug, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return NULL;
+    g_autofree gchar *agent = bb_docker_bottle_find_agent(self->client, slug, error);
+    if (agent == NULL)
+        return NULL;
+    g_autoptr(JsonObject) info = bb_docker_container_inspect(self->client, agent, error);
+    if (info == NULL)
+        return NULL;
+    /* Files the provider writes for the agent belong to the agent's user. */
+    JsonObject *config = json_object_get_object_member(info, "Config");
+    const gchar *user = json_object_get_string_member_with_default(config, "User", "1000:1000");
+    return BB_AGENT_TARGET(bb_docker_target_new(self->client, agent, user));
+}
+
+static void
+bb_docker_backend_iface_init(BbBackendInterface *iface)
+{
+    iface->is_available = bb_docker_backend_is_available;
+    iface->prepare_images = bb_docker_backend_prepare_images;
+    iface->launch = bb_docker_backend_launch;
+    iface->exec = bb_docker_backend_exec;
+    iface->list = bb_docker_backend_list;
+    iface->stop = bb_docker_backend_stop;
+    iface->cleanup = bb_docker_backend_cleanup;
+    iface->commit = bb_docker_backend_commit;
+    iface->get_target = bb_docker_backend_get_target;
+}

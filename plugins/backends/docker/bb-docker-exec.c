@@ -1,0 +1,200 @@
+/* Exec, attach and logs: the calls that read Docker's multiplexed
+ * stdout/stderr stream (8-byte frame header: stream, 0, 0, 0, size BE32). */
+#include "bb-docker-api.h"
+
+#include <string.h>
+#include <unistd.h>
+#include "bb-error.h"
+
+#define BB_DOCKER_FRAME_HEADER 8
+/* Frames are bounded so a confused stream cannot make us allocate GBs. */
+#define BB_DOCKER_MAX_FRAME (16 * 1024 * 1024)
+
+static gboolean
+bb_docker_write_fd(int fd, const guint8 *data, gsize length)
+{
+    while (length > 0) {
+        gssize written = write(fd, data, length);
+        if (written < 0)
+            return FALSE;
+        data += written;
+        length -= written;
+    }
+    return TRUE;
+}
+
+/* Reads frames until EOF, routing stdout (1) and stderr (2) payloads. */
+static gboolean
+bb_docker_demux(GInputStream *in, GByteArray *out, GByteArray *err, GError **error)
+{
+    g_autofree guint8 *payload = NULL;
+    gsize capacity = 0;
+    for (;;) {
+        guint8 header[BB_DOCKER_FRAME_HEADER];
+        gsize got = 0;
+        if (!g_input_stream_read_all(in, header, sizeof header, &got, NULL, error))
+            return FALSE;
+        if (got == 0)
+            return TRUE;
+        if (got != sizeof header) {
+            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Truncated stream frame from Docker");
+            return FALSE;
+        }
+        guint32 size = ((guint32)header[4] << 24) | ((guint32)header[5] << 16) |
+                       ((guint32)header[6] << 8) | header[7];
+        if (size > BB_DOCKER_MAX_FRAME) {
+            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Oversized stream frame from Docker");
+            return FALSE;
+        }
+        if (size > capacity) {
+            payload = g_realloc(payload, size);
+            capacity = size;
+        }
+        if (!g_input_stream_read_all(in, payload, size, &got, NULL, error))
+            return FALSE;
+        if (got != size) {
+            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Truncated stream frame from Docker");
+            return FALSE;
+        }
+        gboolean is_err = header[0] == 2;
+        GByteArray *sink = is_err ? err : out;
+        if (sink != NULL)
+            g_byte_array_append(sink, payload, size);
+        else
+            bb_docker_write_fd(is_err ? STDERR_FILENO : STDOUT_FILENO, payload, size);
+    }
+}
+
+static gboolean
+bb_docker_close_write(GIOStream *stream, GError **error)
+{
+    GSocketConnection *connection = g_object_get_data(G_OBJECT(stream), "bb-connection");
+    return g_socket_shutdown(g_socket_connection_get_socket(connection), FALSE, TRUE, error);
+}
+
+static gboolean
+bb_docker_send_input(GIOStream *stream, GBytes *input, GError **error)
+{
+    if (input != NULL) {
+        gsize length = 0;
+        const guint8 *data = g_bytes_get_data(input, &length);
+        if (!g_output_stream_write_all(g_io_stream_get_output_stream(stream), data, length, NULL,
+                                       NULL, error))
+            return FALSE;
+    }
+    return bb_docker_close_write(stream, error);
+}
+
+static JsonNode *
+bb_docker_exec_config(const gchar *const *argv, const gchar *user, gboolean with_stdin)
+{
+    g_autoptr(JsonObject) config = json_object_new();
+    json_object_set_boolean_member(config, "AttachStdin", with_stdin);
+    json_object_set_boolean_member(config, "AttachStdout", TRUE);
+    json_object_set_boolean_member(config, "AttachStderr", TRUE);
+    json_object_set_boolean_member(config, "Tty", FALSE);
+    if (user != NULL)
+        json_object_set_string_member(config, "User", user);
+    JsonArray *cmd = json_array_new();
+    for (const gchar *const *arg = argv; *arg != NULL; arg++)
+        json_array_add_string_element(cmd, *arg);
+    json_object_set_array_member(config, "Cmd", cmd);
+    return json_node_init_object(json_node_alloc(), config);
+}
+
+gboolean
+bb_docker_exec_status(BbDockerClient *client, const gchar *exec_id, gint *status, GError **error)
+{
+    g_autofree gchar *path = g_strdup_printf("/exec/%s/json", exec_id);
+    /* The exit code lands a moment after the stream closes. */
+    for (guint attempt = 0; attempt < 200; attempt++) {
+        g_autoptr(JsonNode) reply =
+            bb_docker_client_call(client, "GET", path, NULL, NULL, NULL, error);
+        if (reply == NULL || !JSON_NODE_HOLDS_OBJECT(reply))
+            return FALSE;
+        JsonObject *object = json_node_get_object(reply);
+        if (!json_object_get_boolean_member_with_default(object, "Running", FALSE)) {
+            *status = (gint)json_object_get_int_member_with_default(object, "ExitCode", -1);
+            return TRUE;
+        }
+        g_usleep(10 * 1000);
+    }
+    g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Exec %s did not report its exit code", exec_id);
+    return FALSE;
+}
+
+gboolean
+bb_docker_exec(BbDockerClient *client, const gchar *id, const gchar *const *argv, const gchar *user,
+               GBytes *input, GByteArray *out, GByteArray *err, gint *status, GError **error)
+{
+    g_autoptr(JsonNode) config = bb_docker_exec_config(argv, user, input != NULL);
+    g_autofree gchar *id_q = bb_docker_query_escape(id);
+    g_autofree gchar *path = g_strdup_printf("/containers/%s/exec", id_q);
+    g_autoptr(JsonNode) reply =
+        bb_docker_client_call(client, "POST", path, config, NULL, NULL, error);
+    const gchar *exec_id =
+        reply != NULL && JSON_NODE_HOLDS_OBJECT(reply)
+            ? json_object_get_string_member_with_default(json_node_get_object(reply), "Id", NULL)
+            : NULL;
+    if (exec_id == NULL) {
+        if (error != NULL && *error == NULL)
+            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Docker engine: exec create failed");
+        return FALSE;
+    }
+    g_autoptr(JsonObject) start = json_object_new();
+    json_object_set_boolean_member(start, "Detach", FALSE);
+    json_object_set_boolean_member(start, "Tty", FALSE);
+    g_autoptr(JsonNode) start_node = json_node_init_object(json_node_alloc(), start);
+    g_autofree gchar *start_path = g_strdup_printf("/exec/%s/start", exec_id);
+    g_autoptr(GIOStream) stream =
+        bb_docker_client_hijack(client, "POST", start_path, start_node, NULL, error);
+    if (stream == NULL)
+        return FALSE;
+    if (input != NULL && !bb_docker_send_input(stream, input, error))
+        return FALSE;
+    if (!bb_docker_demux(g_io_stream_get_input_stream(stream), out, err, error))
+        return FALSE;
+    return bb_docker_exec_status(client, exec_id, status, error);
+}
+
+gboolean
+bb_docker_container_start_with_stdin(BbDockerClient *client, const gchar *id, GBytes *input,
+                                     GError **error)
+{
+    g_autofree gchar *id_q = bb_docker_query_escape(id);
+    g_autofree gchar *path = g_strdup_printf("/containers/%s/attach?stream=1&stdin=1", id_q);
+    g_autoptr(GIOStream) stream = bb_docker_client_hijack(client, "POST", path, NULL, NULL, error);
+    if (stream == NULL)
+        return FALSE;
+    if (!bb_docker_container_start(client, id, error))
+        return FALSE;
+    if (!bb_docker_send_input(stream, input, error))
+        return FALSE;
+    /* No need to wait for the engine's side: on a Unix socket the bytes
+     * written before our FIN are read by the engine after we close, and
+     * it ends the container's stdin at that EOF (StdinOnce). */
+    return TRUE;
+}
+
+gchar *
+bb_docker_container_logs(BbDockerClient *client, const gchar *id, GError **error)
+{
+    g_autofree gchar *id_q = bb_docker_query_escape(id);
+    g_autofree gchar *path = g_strdup_printf("/containers/%s/logs?stdout=1&stderr=1", id_q);
+    guint status = 0;
+    g_autoptr(GBytes) body =
+        bb_docker_client_request(client, "GET", path, NULL, NULL, &status, NULL, error);
+    if (body == NULL)
+        return NULL;
+    if (status != 200) {
+        g_set_error(error, BB_ERROR, status == 404 ? BB_ERROR_NOT_FOUND : BB_ERROR_FAILED,
+                    "Docker engine: logs of %s: %u", id, status);
+        return NULL;
+    }
+    g_autoptr(GInputStream) in = g_memory_input_stream_new_from_bytes(body);
+    g_autoptr(GByteArray) text = g_byte_array_new();
+    if (!bb_docker_demux(in, text, text, error))
+        return NULL;
+    g_byte_array_append(text, (const guint8 *)"", 1);
+    return (gchar *)g_byte_array_free(g_steal_pointer(&text), FALSE);
+}
