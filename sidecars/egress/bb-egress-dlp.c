@@ -132,11 +132,12 @@ bb_egress_dlp_prepare(BbEgressDlp *self, GPtrArray *routes, GError **error)
     for (guint i = 0; i < routes->len; i++) {
         BbRoute *route = g_ptr_array_index(routes, i);
         g_autoptr(GError) local = NULL;
-        g_autoptr(BbDlpScanner) out =
-            scanner_for(self, &route->outbound, BB_DETECTOR_OUTBOUND, &local);
-        g_autoptr(BbDlpScanner) in = NULL;
+        BbDlpScanner *scanner = scanner_for(self, &route->outbound, BB_DETECTOR_OUTBOUND, &local);
+        /* built and cached; only the reference is dropped here */
+        g_clear_object(&scanner);
         if (local == NULL)
-            in = scanner_for(self, &route->inbound, BB_DETECTOR_INBOUND, &local);
+            scanner = scanner_for(self, &route->inbound, BB_DETECTOR_INBOUND, &local);
+        g_clear_object(&scanner);
         if (local != NULL) {
             g_propagate_prefixed_error(error, g_steal_pointer(&local),
                                        "route %s: dlp: ", route->host);

@@ -491,8 +491,9 @@ test_split_values(void)
 {
     gsize half = strlen(SECRET) / 2;
     g_autofree gchar *a = g_strndup(SECRET, half);
-    g_autofree gchar *q = g_strdup_printf("/v1/x?a=%s&b=%s", a, SECRET + half);
-    g_autofree gchar *h = g_strdup_printf("X-Part-1: %s\r\nX-Part-2: %s\r\n", a, SECRET + half);
+    const gchar *b = &SECRET[half];
+    g_autofree gchar *q = g_strdup_printf("/v1/x?a=%s&b=%s", a, b);
+    g_autofree gchar *h = g_strdup_printf("X-Part-1: %s\r\nX-Part-2: %s\r\n", a, b);
     g_autoptr(BbTestResponse) r1 = NULL;
     g_autoptr(BbTestResponse) r2 = NULL;
     g_autoptr(BbTestResponse) c1 = NULL;
