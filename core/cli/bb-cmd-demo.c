@@ -49,9 +49,9 @@ demo_progress(const gchar *step, gdouble fraction, gpointer data)
 /* Runs the demo agent's @step in the bottle; its output is captured (the
  * backend writes an exec's output to our stdout). */
 static gchar *
-run_agent_step(BbDemo *demo, const gchar *step, const gchar *arg, gint *status)
+run_agent_step(BbDemo *demo, const gchar *step, const gchar *arg, const gchar *arg2, gint *status)
 {
-    const gchar *argv[] = {"bash", DEMO_AGENT_SCRIPT, step, arg, NULL};
+    const gchar *argv[] = {"bash", DEMO_AGENT_SCRIPT, step, arg, arg2, NULL};
     g_autoptr(GError) error = NULL;
     g_autofree gchar *path = NULL;
     gint fd = g_file_open_tmp("bb-demo-XXXXXX", &path, &error);
@@ -156,7 +156,7 @@ static void
 step_allowed(BbDemo *demo)
 {
     gint status = -1;
-    g_autofree gchar *out = run_agent_step(demo, "allowed", NULL, &status);
+    g_autofree gchar *out = run_agent_step(demo, "allowed", NULL, NULL, &status);
     step_begin(demo, "allowed", "an allowed request, credential injected",
                "The agent calls " DEMO_HOST ", a host its bottle allows, with the token it holds.",
                out);
@@ -178,7 +178,7 @@ step_blocked(BbDemo *demo)
 {
     guint before = count_requests(demo);
     gint status = -1;
-    g_autofree gchar *out = run_agent_step(demo, "blocked", NULL, &status);
+    g_autofree gchar *out = run_agent_step(demo, "blocked", NULL, NULL, &status);
     step_begin(demo, "blocked-host", "a host outside the bottle is blocked",
                "The agent fetches pastebin.demo.test, which its bottle does not list.", out);
     gboolean ok = check(demo, strstr(out, "HTTP 403") != NULL,
@@ -199,29 +199,43 @@ demo_secret(void)
     return g_string_free(g_steal_pointer(&secret), FALSE);
 }
 
+/* Every encoding the proxy's DLP decodes that the demo agent uses. */
+static const gchar *const demo_encodings[] = {
+    "raw",           "base64",     "base64url",     "base32", "hex",
+    "hex-colon",     "percent",    "percent-twice", "json-u", "html-entities",
+    "hex-in-base64", "zero-width", "full-width",    "gzip",   NULL,
+};
+
 static void
 step_exfil(BbDemo *demo)
 {
     g_autofree gchar *secret = demo_secret();
     g_autofree gchar *b64 = g_base64_encode((const guchar *)secret, strlen(secret));
+    guint before = count_requests(demo);
     gint status = -1;
-    g_autofree gchar *out = run_agent_step(demo, "exfil", secret, &status);
+    g_autofree gchar *out = run_agent_step(demo, "exfil", DEMO_HOST, secret, &status);
+    g_autofree gchar *paste = run_agent_step(demo, "paste", secret, NULL, &status);
+    g_autofree gchar *both = g_strconcat(out, paste, NULL);
     step_begin(demo, "exfiltration", "a secret's exfiltration is caught",
-               "The agent tries to upload a GitHub token it found, plain, base64, hex and "
-               "URL-encoded.",
-               out);
+               "The agent uploads a GitHub token it found to " DEMO_HOST
+               " (allowed) in every encoding the proxy's DLP decodes, sends a harmless "
+               "control, then tries a paste site.",
+               both);
     gboolean ok = TRUE;
-    const gchar *encodings[] = {"plain", "base64", "hex", "url", NULL};
-    for (const gchar *const *e = encodings; *e != NULL; e++) {
-        g_autofree gchar *line = g_strdup_printf("%s HTTP 403", *e);
-        g_autofree gchar *what = g_strdup_printf("%s: refused with 403", *e);
-        ok &= check(demo, strstr(out, line) != NULL, what);
+    for (const gchar *const *e = demo_encodings; *e != NULL; e++) {
+        g_autofree gchar *line = g_strdup_printf("\n%s HTTP 403", *e);
+        g_autofree gchar *what = g_strdup_printf("%s: blocked by DLP (403)", *e);
+        g_autofree gchar *haystack = g_strconcat("\n", out, NULL);
+        ok &= check(demo, strstr(haystack, line) != NULL, what);
     }
-    ok &= check(demo, !upstream_saw(demo, secret) && !upstream_saw(demo, b64),
-                "the secret reached no upstream in any encoding");
-    say(demo, "  note: today the proxy stops this by host (the paste site is not allowed). "
-              "Content scanning (DLP) of requests to allowed hosts is being wired into the "
-              "proxy and is not in this build yet.\n");
+    ok &= check(demo, strstr(out, "control HTTP 200") != NULL,
+                "control: the harmless upload to the same host went through (HTTP 200)");
+    ok &= check(demo, strstr(paste, "pastebin HTTP 403") != NULL,
+                "the paste site is not in the bottle: refused with 403");
+    ok &= check(demo,
+                !upstream_saw(demo, secret) && !upstream_saw(demo, b64) &&
+                    count_requests(demo) == before + 1,
+                "only the control reached the upstream; the secret, in no encoding");
     step_end(demo, ok);
 }
 
@@ -231,7 +245,7 @@ step_direct(BbDemo *demo)
     guint before = count_requests(demo);
     gint status = -1;
     g_autofree gchar *out =
-        run_agent_step(demo, "direct", bb_demo_upstream_get_address(demo->upstream), &status);
+        run_agent_step(demo, "direct", bb_demo_upstream_get_address(demo->upstream), NULL, &status);
     step_begin(demo, "direct-network", "going around the proxy fails",
                "The agent connects straight to the upstream's address, and resolves a name "
                "itself.",
@@ -253,7 +267,10 @@ demo_plan(const gchar *dockerfile)
     g_autoptr(BbRoute) route = bb_route_new(DEMO_HOST);
     route->auth_scheme = g_strdup("bearer");
     route->token_ref = g_strdup(DEMO_TOKEN_ENV);
-    route->outbound.enabled = FALSE;
+    /* Outbound DLP with every detector, and a match blocks (no operator is
+     * there to supervise); the injected token is a known secret too. */
+    route->outbound.enabled = TRUE;
+    route->outbound_on_match = BB_ON_MATCH_BLOCK;
     route->inbound.enabled = FALSE;
     bb_plan_add_route(plan, route);
     bb_plan_seal(plan);
@@ -330,7 +347,7 @@ demo_summary(BbDemo *demo, gboolean ok)
         "\nSummary: %u of %u steps behaved as expected. %s\n"
         "  - the agent worked with an API and never held its credential;\n"
         "  - hosts outside its bottle were refused with a 403 that says why;\n"
-        "  - a stolen secret found no way out, in any encoding;\n"
+        "  - a stolen secret found no way out, in any encoding, even to an allowed host;\n"
         "  - there is no way around the proxy.\n"
         "Next: `bot-bottle init` writes your first bottle and agent.\n",
         demo->n_ok, demo->n_steps, verdict);
@@ -405,7 +422,7 @@ bb_cmd_demo(BbCli *cli, gint argc, gchar **argv)
         json_builder_set_member_name(b, "ok");
         json_builder_add_boolean_value(b, code == BB_EXIT_OK);
         json_builder_set_member_name(b, "dlp_in_proxy");
-        json_builder_add_boolean_value(b, FALSE);
+        json_builder_add_boolean_value(b, TRUE);
         json_builder_set_member_name(b, "steps");
         json_builder_add_value(b, json_builder_get_root(steps));
         json_builder_end_object(b);

@@ -23,6 +23,7 @@ def check(ok, what):
     if not ok:
         sys.exit("demo --json: " + what)
 check(doc["ok"] is True, "ok is %r" % doc["ok"])
+check(doc["dlp_in_proxy"] is True, "dlp_in_proxy is %r" % doc["dlp_in_proxy"])
 steps = {s["name"]: s for s in doc["steps"]}
 check(list(steps) == ["allowed", "blocked-host", "exfiltration", "direct-network"],
       "steps are %r" % list(steps))
@@ -37,9 +38,15 @@ has("allowed", "placeholder never reached")
 check("HTTP 200" in steps["allowed"]["agent_output"], "allowed output: %r" % steps["allowed"]["agent_output"])
 check("demo-real-token" not in json.dumps(doc), "the demo's stand-in credential was printed")
 check("bot-bottle blocked this request" in steps["blocked-host"]["agent_output"], "no 403 text")
-for enc in ("plain", "base64", "hex", "url"):
-    has("exfiltration", enc + ": refused with 403")
-has("exfiltration", "reached no upstream")
+for enc in ("raw", "base64", "base64url", "base32", "hex", "hex-colon", "percent",
+            "percent-twice", "json-u", "html-entities", "hex-in-base64", "zero-width",
+            "full-width", "gzip"):
+    has("exfiltration", enc + ": blocked by DLP (403)")
+    check("\n%s HTTP 403: rule:   dlp-secret" % enc in "\n" + steps["exfiltration"]["agent_output"],
+          "no DLP 403 text for %s" % enc)
+has("exfiltration", "control: the harmless upload")
+has("exfiltration", "paste site is not in the bottle")
+has("exfiltration", "only the control reached the upstream")
 has("direct-network", "no direct connection")
 has("direct-network", "DNS answers only")
 PY
