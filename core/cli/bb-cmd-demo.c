@@ -79,7 +79,8 @@ run_agent_step(BbDemo *demo, const gchar *step, const gchar *arg, const gchar *a
 static gchar *
 indent(const gchar *text)
 {
-    g_auto(GStrv) lines = g_strsplit(g_strchomp(g_strdup(text)), "\n", -1);
+    g_autofree gchar *trimmed = g_strchomp(g_strdup(text));
+    g_auto(GStrv) lines = g_strsplit(trimmed, "\n", -1);
     g_autoptr(GString) out = g_string_new(NULL);
     for (gchar **line = lines; *line != NULL; line++)
         g_string_append_printf(out, "    | %s\n", *line);

@@ -154,9 +154,11 @@ bb_demo_serve(BbDemoUpstream *self, GIOStream *tls)
                               NULL);
 }
 
+/* Served one at a time on the upstream's own thread: the demo's agent
+ * sends one request after another, and no worker pool outlives stop(). */
 static gboolean
-bb_demo_on_run(GThreadedSocketService *service, GSocketConnection *connection,
-               GObject *source_object, gpointer user_data)
+bb_demo_on_incoming(GSocketService *service, GSocketConnection *connection, GObject *source_object,
+                    gpointer user_data)
 {
     BbDemoUpstream *self = user_data;
     g_autoptr(GIOStream) tls =
@@ -199,7 +201,7 @@ bb_demo_upstream_start(const gchar *host_name, GError **error)
     }
     /* Created with the thread's context as default so accepts run there. */
     g_main_context_push_thread_default(self->context);
-    self->service = g_threaded_socket_service_new(4);
+    self->service = g_socket_service_new();
     g_autoptr(GInetAddress) inet = g_inet_address_new_from_string(ip);
     g_autoptr(GSocketAddress) bind = g_inet_socket_address_new(inet, 0);
     g_autoptr(GSocketAddress) bound = NULL;
@@ -214,7 +216,7 @@ bb_demo_upstream_start(const gchar *host_name, GError **error)
     }
     self->address =
         g_strdup_printf("%s:%u", ip, g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)));
-    g_signal_connect(self->service, "run", G_CALLBACK(bb_demo_on_run), self);
+    g_signal_connect(self->service, "incoming", G_CALLBACK(bb_demo_on_incoming), self);
     self->thread = g_thread_new("bb-demo-upstream", bb_demo_thread, self);
     return self;
 }

@@ -178,9 +178,11 @@ grep -q "no provider named 'acme'" <<<"$out" || fail "check did not name the mis
 step "launch it: bot-bottle run in a real bottle, prompt where the provider put it"
 mv "$work/libbb-acme-provider.so" "$contrib/acme/"
 mapfile -t sidecars < <(find "$dest" -name bb-sidecar -type f)
+mapfile -t datadirs < <(find "$dest" -type d -path '*/share/bot-bottle')
+[ "${#datadirs[@]}" -eq 1 ] || fail "expected one installed share/bot-bottle, found ${#datadirs[@]}"
 [ "${#sidecars[@]}" -eq 1 ] || fail "expected one installed bb-sidecar, found ${#sidecars[@]}"
 out=$(run_installed env ACME_HOST_KEY=host-side-key BOT_BOTTLE_SIDECAR="${sidecars[0]}" \
-    BOT_BOTTLE_DATA_DIR="$(pc datadir)/bot-bottle" timeout 300 "${clis[0]}" run builder -- \
+    BOT_BOTTLE_DATA_DIR="${datadirs[0]}" timeout 300 "${clis[0]}" run builder -- \
     sh -c 'acme-agent; cat ~/.acme/PROMPT.md; echo "key=$ACME_API_KEY"' 2>"$work/run.err") \
     || { cat "$work/run.err" >&2; fail "bot-bottle run with the contrib provider failed"; }
 grep -qx "acme-agent 1.0" <<<"$out" || fail "the contrib Dockerfile's image did not run: $out"
