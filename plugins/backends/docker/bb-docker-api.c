@@ -170,8 +170,10 @@ bb_docker_image_remove(BbDockerClient *client, const gchar *ref, GError **error)
     g_autofree gchar *ref_q = bb_docker_query_escape(ref);
     g_autofree gchar *path = g_strdup_printf("/images/%s?force=1", ref_q);
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(JsonNode) node =
+    /* Only success matters; the body, if any, is dropped. */
+    JsonNode *node =
         bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_404, NULL, &local_error);
+    g_clear_pointer(&node, json_node_unref);
     if (local_error != NULL) {
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
@@ -292,8 +294,10 @@ bb_docker_network_remove(BbDockerClient *client, const gchar *id, GError **error
     g_autofree gchar *id_q = bb_docker_query_escape(id);
     g_autofree gchar *path = g_strdup_printf("/networks/%s", id_q);
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(JsonNode) reply =
+    /* Only success matters; the body, if any, is dropped. */
+    JsonNode *reply =
         bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_404, NULL, &local_error);
+    g_clear_pointer(&reply, json_node_unref);
     if (local_error != NULL) {
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
@@ -388,8 +392,10 @@ bb_docker_volume_remove(BbDockerClient *client, const gchar *name, GError **erro
     g_autofree gchar *name_q = bb_docker_query_escape(name);
     g_autofree gchar *path = g_strdup_printf("/volumes/%s?force=1", name_q);
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(JsonNode) reply =
+    /* Only success matters; the body, if any, is dropped. */
+    JsonNode *reply =
         bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_404, NULL, &local_error);
+    g_clear_pointer(&reply, json_node_unref);
     if (local_error != NULL) {
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
