@@ -14,6 +14,7 @@
 #include "bb-route-json.h"
 
 #define BB_SIDECAR_PLUGIN_DIR "/usr/lib/bot-bottle/plugins"
+/* Rule packs the detectors read (token patterns, injection phrases). */
 #define BB_SIDECAR_DATA_DIR "/usr/share/bot-bottle"
 #define BB_SIDECAR_UID 65532
 
@@ -241,20 +242,17 @@ bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
     }
     g_autoptr(GPtrArray) plugins = bb_docker_plugin_files(plugin_dirs);
     const gchar *programs[] = {program, NULL};
+    g_autofree gchar *rules = bb_data_path("rules", NULL);
+    const gchar *trees[] = {rules, BB_SIDECAR_DATA_DIR "/rules", NULL};
     const gchar *env[] = {"BOT_BOTTLE_PLUGIN_PATH=" BB_SIDECAR_PLUGIN_DIR,
                           "BOT_BOTTLE_DATA_DIR=" BB_SIDECAR_DATA_DIR, NULL};
     const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
-    /* The DLP detectors read their rule packs (token patterns, injection
-     * phrases) from the data directory: the sidecar carries a copy. */
-    g_autofree gchar *rules = bb_data_path("rules", NULL);
-    const gchar *trees[] = {rules, BB_SIDECAR_DATA_DIR "/rules", NULL};
-    gboolean have_rules = g_file_test(rules, G_FILE_TEST_IS_DIR);
     BbDockerImageRecipe recipe = {
         .repository = "bot-bottle-sidecar",
         .programs = programs,
         .plugins = (const gchar *const *)plugins->pdata,
         .plugin_dir = BB_SIDECAR_PLUGIN_DIR,
-        .trees = have_rules ? trees : NULL,
+        .trees = trees,
         .env = env,
         .uid = BB_SIDECAR_UID,
         .user_name = "bbsidecar",
