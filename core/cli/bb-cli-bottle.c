@@ -356,6 +356,22 @@ bb_bottle_uses_base_image(BbPlan *plan)
     return strstr(text, "bot-bottle-base:") != NULL;
 }
 
+/* Git identity, prompt and skills, through the provider (or the core
+ * defaults) into the running agent. The CA is the backend's: it is in
+ * place before the agent's first command. */
+static gboolean
+bb_bottle_provision(BbBottleSession *session, GError **error)
+{
+    g_autoptr(BbAgentTarget) target = bb_backend_get_target(session->backend, session->slug, error);
+    if (target == NULL)
+        return FALSE;
+    BbAgentProvider *provider = session->provider;
+    BbPlan *plan = session->plan;
+    return bb_agent_provider_provision_git(provider, plan, target, error) &&
+           bb_agent_provider_provision_prompt(provider, plan, target, error) &&
+           bb_agent_provider_provision_skills(provider, plan, target, error);
+}
+
 gboolean
 bb_bottle_session_launch(BbBottleSession *session)
 {
@@ -390,6 +406,10 @@ bb_bottle_session_launch(BbBottleSession *session)
     }
     if (bb_bottle_check_signals(session))
         return FALSE;
+    if (!bb_bottle_provision(session, &error)) {
+        bb_cli_error(session->cli, "provisioning the agent: %s", error->message);
+        return FALSE;
+    }
     g_debug("images %.1f ms, launch %.1f ms", (prepared - started) / 1000.0,
             (g_get_monotonic_time() - prepared) / 1000.0);
     g_autofree gchar *slug = bb_cli_paint(session->cli, "1", session->slug);

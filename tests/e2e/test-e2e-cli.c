@@ -503,7 +503,13 @@ start_session(const gchar *agent, gchar **slug)
                   args);
     g_autofree gchar *agent_id = wait_for(agent, "agent");
     *slug = slug_of(agent_id);
-    return process;
+    /* Up once provisioned: the prompt is the last file written. */
+    for (guint i = 0; i < WAIT_STEPS; i++) {
+        if (bb_e2e_sh(e2e, agent_id, NULL, "test -f /etc/bot-bottle/prompt.md", NULL) == 0)
+            return process;
+        g_usleep(100 * 1000);
+    }
+    g_error("bottle %s was never provisioned", *slug);
 }
 
 static void
@@ -581,6 +587,26 @@ test_missing_base_image_hint(void)
     g_assert_cmpuint(json_array_get_length(left), ==, 0);
 }
 
+/* Git identity, prompt and skills reach the agent (the core defaults). */
+static void
+test_provisioned(void)
+{
+    const gchar *args[] = {"run",
+                           "e2e-provision",
+                           "--",
+                           "sh",
+                           "-c",
+                           "git config --global user.name; git config --global user.email; "
+                           "cat /etc/bot-bottle/prompt.md /etc/bot-bottle/skills/review/SKILL.md",
+                           NULL};
+    g_autoptr(CliRun) run = cli(TRUE, args);
+    g_assert_cmpint(run->status, ==, 0);
+    g_assert_true(g_str_has_prefix(run->out, "E2E Tester\ne2e@example.com\n"));
+    g_assert_nonnull(strstr(run->out, "An end-to-end test bottle."));
+    g_assert_nonnull(strstr(run->out, "Provisioned agent prompt."));
+    g_assert_true(g_str_has_suffix(run->out, "Review carefully.\n"));
+}
+
 static void
 write_manifests(const gchar *dockerfile_dir)
 {
@@ -593,6 +619,9 @@ write_manifests(const gchar *dockerfile_dir)
                                                "agent_provider:\n"
                                                "  template: shell\n"
                                                "  dockerfile: %s/Dockerfile\n"
+                                               "git:\n"
+                                               "  user: {name: E2E Tester, email: "
+                                               "e2e@example.com}\n"
                                                "egress:\n"
                                                "  routes:\n"
                                                "    - host: " ALLOWED "\n"
@@ -617,6 +646,14 @@ write_manifests(const gchar *dockerfile_dir)
     g_autofree gchar *nobase_agent = g_build_filename(agents, "e2e-nobase.md", NULL);
     g_assert_true(
         g_file_set_contents(nobase_agent, "---\nbottle: nobase\n---\nNo base.\n", -1, NULL));
+    /* An agent with a skill, for the provisioning test. */
+    g_autofree gchar *skill = g_build_filename(home, "skills", "review", "SKILL.md", NULL);
+    g_autofree gchar *skill_dir = g_path_get_dirname(skill);
+    g_assert_cmpint(g_mkdir_with_parents(skill_dir, 0700), ==, 0);
+    g_assert_true(g_file_set_contents(skill, "Review carefully.\n", -1, NULL));
+    g_autofree gchar *skilled = g_build_filename(agents, "e2e-provision.md", NULL);
+    g_assert_true(g_file_set_contents(
+        skilled, "---\nbottle: e2e\nskills: [review]\n---\nProvisioned agent prompt.\n", -1, NULL));
     const gchar *names[] = {"e2e-net",  "e2e-peer", "e2e-exit",   "e2e-missing", "e2e-preflight",
                             "e2e-kill", "e2e-term", "e2e-commit", NULL};
     for (guint i = 0; names[i] != NULL; i++) {
@@ -682,6 +719,7 @@ main(int argc, char **argv)
     g_test_add_func("/e2e/cli/run/exit-code", test_exit_code);
     g_test_add_func("/e2e/cli/run/missing-secret-before-anything", test_missing_secret);
     g_test_add_func("/e2e/cli/run/missing-base-image-hint", test_missing_base_image_hint);
+    g_test_add_func("/e2e/cli/run/provisioned", test_provisioned);
     g_test_add_func("/e2e/cli/start/preflight-needs-yes", test_preflight_needs_yes);
     g_test_add_func("/e2e/cli/start/sigterm-tears-down", test_sigterm_tears_down);
     g_test_add_func("/e2e/cli/start/sigkill-then-cleanup", test_sigkill_then_cleanup);
