@@ -5,8 +5,11 @@
  * holds only the placeholder, and the real secret shows up nowhere; exit
  * codes propagate; start's preflight, signals, SIGKILL + cleanup, commit
  * and resume. Every attack is judged at its destination with a control. */
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "bb-agent-provider.h"
 #include "bb-docker-bottle.h"
 #include "docker-e2e-fixture.h"
@@ -512,6 +515,64 @@ start_session(const gchar *agent, gchar **slug)
     g_error("bottle %s was never provisioned", *slug);
 }
 
+/* Reads from the pty master into @seen until it holds @needle (bounded). */
+static gboolean
+pty_read_until(gint master, GString *seen, const gchar *needle)
+{
+    for (guint i = 0; i < WAIT_STEPS * 2 && strstr(seen->str, needle) == NULL; i++) {
+        GPollFD fd = {master, G_IO_IN, 0};
+        if (g_poll(&fd, 1, 100) <= 0)
+            continue;
+        gchar buffer[4096];
+        gssize got = read(master, buffer, sizeof buffer);
+        if (got <= 0)
+            break; /* EIO: the child closed the terminal */
+        g_string_append_len(seen, buffer, got);
+    }
+    return strstr(seen->str, needle) != NULL;
+}
+
+/* On a real terminal: the preflight asks, "y" starts, the session is the
+ * provider's shell with a TTY, and leaving it removes the bottle. */
+static void
+test_terminal_session(void)
+{
+    gint master = posix_openpt(O_RDWR | O_NOCTTY);
+    g_assert_cmpint(master, >=, 0);
+    g_assert_cmpint(grantpt(master), ==, 0);
+    g_assert_cmpint(unlockpt(master), ==, 0);
+    gint slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    g_assert_cmpint(slave, >=, 0);
+    g_autoptr(GSubprocessLauncher) launcher = cli_launcher(TRUE, G_SUBPROCESS_FLAGS_NONE);
+    g_subprocess_launcher_take_stdin_fd(launcher, dup(slave));
+    g_subprocess_launcher_take_stdout_fd(launcher, dup(slave));
+    g_subprocess_launcher_take_stderr_fd(launcher, slave);
+    const gchar *args[] = {"start", "e2e-pty", NULL};
+    g_autoptr(GPtrArray) argv = cli_argv(args);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) process =
+        g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+    g_assert_no_error(error);
+    g_autoptr(GString) seen = g_string_new(NULL);
+    if (!pty_read_until(master, seen, "[y/N]"))
+        g_error("no question on the terminal; it shows:\n%s", seen->str);
+    g_assert_nonnull(strstr(seen->str, "Bottle preflight"));
+    g_assert_cmpint(write(master, "y\n", 2), ==, 2);
+    g_assert_true(pty_read_until(master, seen, "is up on docker"));
+    const gchar *typed = "echo tty=$(tty | cut -c1-8) sum=$((6*7))\nexit\n";
+    g_assert_cmpint(write(master, typed, strlen(typed)), ==, (gssize)strlen(typed));
+    g_assert_true(pty_read_until(master, seen, "sum=42"));
+    g_subprocess_wait(process, NULL, &error);
+    g_test_message("terminal:\n%s", seen->str);
+    close(master);
+    g_assert_true(g_subprocess_get_if_exited(process));
+    g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 0);
+    /* The agent had a terminal of its own. */
+    g_assert_nonnull(strstr(seen->str, "tty=/dev/pts"));
+    g_autoptr(JsonArray) left = containers_of("e2e-pty");
+    g_assert_cmpuint(json_array_get_length(left), ==, 0);
+}
+
 static void
 test_sigkill_then_cleanup(void)
 {
@@ -655,7 +716,7 @@ write_manifests(const gchar *dockerfile_dir)
     g_assert_true(g_file_set_contents(
         skilled, "---\nbottle: e2e\nskills: [review]\n---\nProvisioned agent prompt.\n", -1, NULL));
     const gchar *names[] = {"e2e-net",  "e2e-peer", "e2e-exit",   "e2e-missing", "e2e-preflight",
-                            "e2e-kill", "e2e-term", "e2e-commit", NULL};
+                            "e2e-kill", "e2e-term", "e2e-commit", "e2e-pty",     NULL};
     for (guint i = 0; names[i] != NULL; i++) {
         g_autofree gchar *file = g_strdup_printf("%s.md", names[i]);
         g_autofree gchar *path = g_build_filename(agents, file, NULL);
@@ -721,6 +782,7 @@ main(int argc, char **argv)
     g_test_add_func("/e2e/cli/run/missing-base-image-hint", test_missing_base_image_hint);
     g_test_add_func("/e2e/cli/run/provisioned", test_provisioned);
     g_test_add_func("/e2e/cli/start/preflight-needs-yes", test_preflight_needs_yes);
+    g_test_add_func("/e2e/cli/start/terminal-session", test_terminal_session);
     g_test_add_func("/e2e/cli/start/sigterm-tears-down", test_sigterm_tears_down);
     g_test_add_func("/e2e/cli/start/sigkill-then-cleanup", test_sigkill_then_cleanup);
     g_test_add_func("/e2e/cli/commit-and-resume", test_commit_and_resume);
