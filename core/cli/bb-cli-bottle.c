@@ -26,7 +26,8 @@ struct _BbBottleSession {
     gchar *image;        /* resume: the committed image */
     gchar *slug;
     guint signal_sources[3];
-    gint signalled; /* the signal that asked us to stop, or 0 */
+    guint grace_source; /* leave-anyway timer after a signal */
+    gint signalled;     /* the signal that asked us to stop, or 0 */
     GMainLoop *loop;
 };
 
@@ -172,6 +173,7 @@ bb_bottle_session_free(BbBottleSession *session)
         if (session->signal_sources[i] != 0)
             g_source_remove(session->signal_sources[i]);
     }
+    g_clear_handle_id(&session->grace_source, g_source_remove);
     g_clear_object(&session->plan);
     g_clear_object(&session->provider);
     g_clear_object(&session->backend);
@@ -303,7 +305,7 @@ static gboolean
 bb_bottle_quit_loop(gpointer loop)
 {
     g_main_loop_quit(loop);
-    return G_SOURCE_REMOVE;
+    return G_SOURCE_CONTINUE; /* removed with the session */
 }
 
 static gboolean
@@ -314,8 +316,9 @@ bb_bottle_on_signal(gpointer user_data, gint signo)
         session->signalled = signo;
     bb_bottle_session_teardown(session);
     /* The command ends with its bottle; if it does not, leave anyway. */
-    if (session->loop != NULL)
-        g_timeout_add_seconds(BB_TEARDOWN_GRACE_SECONDS, bb_bottle_quit_loop, session->loop);
+    if (session->loop != NULL && session->grace_source == 0)
+        session->grace_source =
+            g_timeout_add_seconds(BB_TEARDOWN_GRACE_SECONDS, bb_bottle_quit_loop, session->loop);
     return G_SOURCE_CONTINUE;
 }
 
