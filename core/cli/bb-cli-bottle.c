@@ -409,12 +409,13 @@ bb_bottle_session_launch(BbBottleSession *session)
     }
     if (bb_bottle_check_signals(session))
         return FALSE;
+    gint64 launched = g_get_monotonic_time();
     if (!bb_bottle_provision(session, &error)) {
         bb_cli_error(session->cli, "provisioning the agent: %s", error->message);
         return FALSE;
     }
-    g_debug("images %.1f ms, launch %.1f ms", (prepared - started) / 1000.0,
-            (g_get_monotonic_time() - prepared) / 1000.0);
+    g_debug("images %.1f ms, launch %.1f ms, provisioning %.1f ms", (prepared - started) / 1000.0,
+            (launched - prepared) / 1000.0, (g_get_monotonic_time() - launched) / 1000.0);
     g_autofree gchar *slug = bb_cli_paint(session->cli, "1", session->slug);
     fprintf(stderr, "bottle %s is up on %s\n", slug, session->backend_name);
     return TRUE;
