@@ -20,6 +20,8 @@ main(gint argc, gchar **argv)
     g_autofree gchar *dns_answer = NULL;
     g_auto(GStrv) pins = NULL;
     gint max_connections = 0;
+    gint supervise_timeout = 0;
+    gint64 hold_cap = 0;
     g_autoptr(GError) error = NULL;
     g_autoptr(GOptionContext) ctx = g_option_context_new("- bot-bottle egress sidecar");
     g_autoptr(GPtrArray) routes = NULL;
@@ -40,6 +42,10 @@ main(gint argc, gchar **argv)
         {"dns-answer", 0, 0, G_OPTION_ARG_STRING, &dns_answer, "IPv4 address DNS hands out",
          "ADDR"},
         {"max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections, "Connection limit", "N"},
+        {"supervise-timeout", 0, 0, G_OPTION_ARG_INT, &supervise_timeout,
+         "How long a supervise hold waits for approval (default 5000)", "MS"},
+        {"dlp-hold-cap", 0, 0, G_OPTION_ARG_INT64, &hold_cap,
+         "Largest request body held for DLP scanning (default 8 MiB)", "BYTES"},
         {NULL},
     };
     BbEgressRunOptions options = {0};
@@ -81,6 +87,8 @@ main(gint argc, gchar **argv)
     options.dns_answer = dns_answer;
     options.routes_path = routes_path;
     options.max_connections = (guint)MAX(max_connections, 0);
+    options.supervise_timeout_ms = (guint)MAX(supervise_timeout, 0);
+    options.dlp_hold_cap = (gsize)MAX(hold_cap, 0);
     if (!bb_egress_run(&options, routes, registry, secrets, &error)) {
         g_printerr("bb-sidecar: %s\n", error->message);
         return 1;

@@ -408,8 +408,10 @@ spawn_pinned(Proxy *p, GPtrArray *argv)
 }
 
 /* taskset execs the proxy, so the pid we hold is the proxy's own. */
+/* @dlp: every built-in detector on both directions (the routes' default,
+ * PERFORMANCE.md's "allowlist + full DLP on"); else the allowlist only. */
 static void
-start_ours(Proxy *p, const gchar *sidecar, const gchar *dir, const Stub *stub)
+start_ours(Proxy *p, const gchar *sidecar, const gchar *dir, const Stub *stub, gboolean dlp)
 {
     g_autofree gchar *routes = g_build_filename(dir, "routes.json", NULL);
     g_autofree gchar *secrets = g_build_filename(dir, "secrets.json", NULL);
@@ -417,8 +419,8 @@ start_ours(Proxy *p, const gchar *sidecar, const gchar *dir, const Stub *stub)
     g_autofree gchar *json = g_strdup_printf(
         "{\"routes\":[{\"host\":\"localhost\",\"port\":%u,\"auth_scheme\":\"Bearer\","
         "\"token_ref\":\"BENCH_TOKEN\",\"matches\":[{\"paths\":[{\"type\":\"prefix\","
-        "\"value\":\"/v1/\"}]}]}]}",
-        stub->port);
+        "\"value\":\"/v1/\"}]}]%s}]}",
+        stub->port, dlp ? "" : ",\"outbound\":{\"enabled\":false},\"inbound\":{\"enabled\":false}");
     g_autofree gchar *listen = NULL;
     g_autofree gchar *pin = g_strdup_printf("localhost:%u:127.0.0.1", stub->port);
     GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
@@ -536,6 +538,17 @@ add(Series *s, gdouble v)
 
 enum { M_KA_RPS, M_KA_RPCPU, M_LAT50, M_LAT99, M_NEWCONN, M_NEWCONN_CPU, M_RSS, N_METRICS };
 
+/* Keep-alive throughput only (the DLP-off comparison row). */
+static void
+measure_keepalive(Proxy *p, const Stub *stub, Series *m)
+{
+    LoadResult ka;
+    run_load(p->port, stub->port, p->ctx, 1, FALSE, FALSE, 0);
+    ka = run_load(p->port, stub->port, p->ctx, 8, FALSE, FALSE, p->pid);
+    add(&m[M_KA_RPS], ka.per_second);
+    add(&m[M_KA_RPCPU], ka.cpu_s > 0 ? ka.per_second * duration_s / ka.cpu_s : 0);
+}
+
 static void
 measure(Proxy *p, const Stub *stub, Series *m, gdouble direct_p50, gdouble direct_p99)
 {
@@ -623,7 +636,7 @@ main(gint argc, gchar **argv)
     const gchar *mitmdump = argc > 2 ? argv[2] : "mitmdump";
     g_autofree gchar *mitm_path = g_find_program_in_path(mitmdump);
     Stub stub = {0};
-    Series ours[N_METRICS] = {0}, peer[N_METRICS] = {0};
+    Series ours[N_METRICS] = {0}, peer[N_METRICS] = {0}, nodlp[N_METRICS] = {0};
     SSL_CTX *direct_ctx;
     LoadResult direct;
     cpu_set_t set;
@@ -657,9 +670,15 @@ main(gint argc, gchar **argv)
         /* the baseline drifts with the machine's load: re-measure it */
         if (run > 0)
             direct = run_load(0, stub.port, direct_ctx, 1, FALSE, TRUE, 0);
-        start_ours(&a, argv[1], dir, &stub);
+        start_ours(&a, argv[1], dir, &stub, TRUE);
         measure(&a, &stub, ours, direct.p50_us, direct.p99_us);
         stop_proxy(&a);
+        if (g_getenv("BENCH_ONLY") == NULL || g_strcmp0(g_getenv("BENCH_ONLY"), "keepalive") == 0) {
+            Proxy c = {0};
+            start_ours(&c, argv[1], dir, &stub, FALSE);
+            measure_keepalive(&c, &stub, nodlp);
+            stop_proxy(&c);
+        }
         if (mitm_path != NULL) {
             start_mitm(&b, mitm_path, dir, &stub);
             measure(&b, &stub, peer, direct.p50_us, direct.p99_us);
@@ -669,8 +688,13 @@ main(gint argc, gchar **argv)
     }
     g_print("\n%-38s %-24s %-24s %s\n", "metric (median (min-max))", "bot-bottle", "mitmproxy",
             "ratio");
+    g_print("(bot-bottle: allowlist + full DLP on, every built-in detector both ways)\n");
     row("keep-alive req/s (8 conns, 1 core)", &ours[M_KA_RPS], &peer[M_KA_RPS], TRUE);
     row("keep-alive req per proxy CPU-second", &ours[M_KA_RPCPU], &peer[M_KA_RPCPU], TRUE);
+    if (nodlp[M_KA_RPS].n > 0) {
+        row("  same, DLP off: req/s", &nodlp[M_KA_RPS], &peer[M_KA_RPS], TRUE);
+        row("  same, DLP off: req per CPU-second", &nodlp[M_KA_RPCPU], &peer[M_KA_RPCPU], TRUE);
+    }
     row("added latency p50, 1 conn (us)", &ours[M_LAT50], &peer[M_LAT50], FALSE);
     row("added latency p99, 1 conn (us)", &ours[M_LAT99], &peer[M_LAT99], FALSE);
     row("new bumped connections/s", &ours[M_NEWCONN], &peer[M_NEWCONN], TRUE);

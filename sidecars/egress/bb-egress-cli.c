@@ -10,6 +10,8 @@ bb_egress_cli_run(BbPlan *plan, BbRegistry *registry, gint argc, gchar **argv)
     g_autofree gchar *audit = NULL;
     g_autofree gchar *dns = NULL;
     g_auto(GStrv) pins = NULL;
+    gint supervise_timeout = 0;
+    gint64 hold_cap = 0;
     g_autoptr(GError) error = NULL;
     g_autoptr(GHashTable) secrets = NULL;
     g_autoptr(GOptionContext) ctx = g_option_context_new("- serve a bottle's egress policy");
@@ -26,6 +28,10 @@ bb_egress_cli_run(BbPlan *plan, BbRegistry *registry, gint argc, gchar **argv)
          "FILE"},
         {"dns", 0, 0, G_OPTION_ARG_STRING, &dns, "Also answer DNS for route hosts here",
          "ADDR:PORT"},
+        {"supervise-timeout", 0, 0, G_OPTION_ARG_INT, &supervise_timeout,
+         "How long a supervise hold waits for approval (default 5000)", "MS"},
+        {"dlp-hold-cap", 0, 0, G_OPTION_ARG_INT64, &hold_cap,
+         "Largest request body held for DLP scanning (default 8 MiB); larger is refused", "BYTES"},
         {NULL},
     };
     BbEgressRunOptions options = {0};
@@ -64,6 +70,8 @@ bb_egress_cli_run(BbPlan *plan, BbRegistry *registry, gint argc, gchar **argv)
     options.audit_path = audit;
     options.dns_listen = dns;
     options.dns_answer = "127.0.0.1";
+    options.supervise_timeout_ms = (guint)MAX(supervise_timeout, 0);
+    options.dlp_hold_cap = (gsize)MAX(hold_cap, 0);
     if (!bb_egress_run(&options, routes, registry, secrets, &error)) {
         g_printerr("error: %s\n", error->message);
         return 1;

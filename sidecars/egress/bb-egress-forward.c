@@ -72,16 +72,20 @@ append_field(GString *out, const BbHttpField *f)
     g_string_append(out, "\r\n");
 }
 
+/* @held: the whole body, already read and scanned (NULL: it streams).
+ * A scanner may have rewritten the target and header values (redaction). */
 static gchar *
-build_request_head(Request *rq)
+build_request_head(Request *rq, GBytes *held)
 {
     const BbHttpHead *head = rq->head;
     const BbEgressRouteEntry *entry = rq->entry;
+    const BbEgressExchange *ex = &rq->exchange;
     gboolean identity = entry->scrub != NULL;
     GString *out = g_string_sized_new(head->head_len + 256);
     guint16 default_port = rq->tls ? 443 : 80;
 
-    g_string_append_printf(out, "%s %s HTTP/1.1\r\nHost: %s", rq->method, rq->origin_target,
+    g_string_append_printf(out, "%s %s HTTP/1.1\r\nHost: %s", rq->method,
+                           ex->rewritten_target != NULL ? ex->rewritten_target : rq->origin_target,
                            rq->host);
     if (rq->port != default_port)
         g_string_append_printf(out, ":%u", rq->port);
@@ -94,13 +98,23 @@ build_request_head(Request *rq)
         /* Compressed responses could carry the secret past the scrubber. */
         if (identity && bb_http_field_name_is(f, "accept-encoding"))
             continue;
+        if (held != NULL && ex->replacement_is_identity &&
+            bb_http_field_name_is(f, "content-encoding"))
+            continue;
+        if (ex->rewritten_values != NULL && ex->rewritten_values[i] != NULL) {
+            g_string_append_len(out, f->name, (gssize)f->name_len);
+            g_string_append_printf(out, ": %s\r\n", ex->rewritten_values[i]);
+            continue;
+        }
         append_field(out, f);
     }
     if (identity)
         g_string_append(out, "Accept-Encoding: identity\r\n");
     if (entry->inject != NULL)
         g_string_append(out, entry->inject);
-    if (head->framing == BB_HTTP_BODY_CHUNKED)
+    if (held != NULL)
+        g_string_append_printf(out, "Content-Length: %zu\r\n", g_bytes_get_size(held));
+    else if (head->framing == BB_HTTP_BODY_CHUNKED)
         g_string_append(out, "Transfer-Encoding: chunked\r\n");
     else if (head->has_content_length)
         g_string_append_printf(out, "Content-Length: %" G_GUINT64_FORMAT "\r\n",
@@ -225,6 +239,35 @@ prefix_or_write(BbRelay *relay, BbConn *dst, const gchar *head_text, gsize buffe
     return bb_conn_write(dst, head_text, strlen(head_text));
 }
 
+/* A held body goes out with the head in one write; resending it after a
+ * stale pooled connection is safe because nothing was read from the
+ * agent for it. */
+static SendResult
+send_held(Request *rq, BbConn *up, const gchar *head_text, GBytes *held, gboolean reused,
+          BbHttpHead *resp, const gchar **reason)
+{
+    gsize body_len = 0;
+    const gchar *body = g_bytes_get_data(held, &body_len);
+    gsize head_len = strlen(head_text);
+    g_autofree gchar *both = g_malloc(head_len + body_len + 1);
+    gboolean ok;
+
+    memcpy(both, head_text, head_len);
+    if (body_len > 0)
+        memcpy(both + head_len, body, body_len);
+    ok = bb_conn_write(up, both, head_len + body_len);
+    explicit_bzero(both, head_len); /* the head holds the injected credential */
+    rq->audit.bytes_in = body_len;
+    if (!ok) {
+        *reason = "cannot write to upstream";
+        return reused ? SEND_STALE : SEND_FAILED;
+    }
+    if (read_response_head(up, rq, resp, FALSE, reason) == SEND_OK)
+        return SEND_OK;
+    /* a pooled connection that closed without a byte of answer */
+    return reused && up->len == 0 ? SEND_STALE : SEND_FAILED;
+}
+
 /* Sends the head and body upstream and reads the response head. */
 static SendResult
 send_request(Session *s, Request *rq, BbConn *up, const gchar *head_text, gboolean reused,
@@ -271,6 +314,13 @@ client_wants_continue(const BbHttpHead *head)
 }
 
 static Step
+scanner_block(Session *s, Request *rq, const gchar *fallback)
+{
+    return bb_egress_block(s, rq, BB_BLOCK_SCANNER,
+                           rq->exchange.block_rule != NULL ? rq->exchange.block_rule : fallback);
+}
+
+static Step
 relay_response(Session *s, Request *rq, BbConn *up, BbHttpHead *resp)
 {
     BbEgressServer *server = s->server;
@@ -300,7 +350,9 @@ relay_response(Session *s, Request *rq, BbConn *up, BbHttpHead *resp)
     head_text = build_response_head(rq, resp, close);
     bb_conn_consume(up, resp->head_len);
     rq->audit.status = resp->status;
-    if (!prefix_or_write(&relay, &s->conn, head_text, up->len)) {
+    /* With a body scanner the head waits for the first judged body bytes,
+     * so a finding there can still become a clean 403 for the agent. */
+    if (!prefix_or_write(&relay, &s->conn, head_text, up->len + (relay.hook != NULL))) {
         bb_egress_upstreams_discard(up);
         return STEP_CLOSE;
     }
@@ -312,9 +364,17 @@ relay_response(Session *s, Request *rq, BbConn *up, BbHttpHead *resp)
     if (relay.scrubber != NULL)
         bb_scrubber_clear(&scrubber);
     rq->audit.bytes_out = relay.bytes;
+    if (!ok && relay.blocked && relay.prefix != NULL) {
+        /* nothing reached the agent yet */
+        bb_egress_upstreams_discard(up);
+        rq->audit.bytes_out = 0;
+        return scanner_block(s, rq, "content scanner (response)");
+    }
     if (!ok) {
         rq->audit.decision = relay.blocked ? "block" : "error";
-        rq->audit.reason = relay.blocked ? "scanner" : relay.reason;
+        rq->audit.reason =
+            relay.blocked ? (rq->exchange.block_code != NULL ? rq->exchange.block_code : "scanner")
+                          : relay.reason;
         bb_egress_upstreams_discard(up);
         return STEP_CLOSE;
     }
@@ -326,16 +386,12 @@ relay_response(Session *s, Request *rq, BbConn *up, BbHttpHead *resp)
 }
 
 static Step
-forward_with_head(Session *s, Request *rq, const gchar *head_text)
+forward_with_head(Session *s, Request *rq, const gchar *head_text, GBytes *held)
 {
     BbEgressServer *server = s->server;
-    static const gchar continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
     BbHttpHead resp;
     const gchar *reason = NULL;
 
-    if (client_wants_continue(rq->head) &&
-        !bb_conn_write(&s->conn, continue_line, sizeof(continue_line) - 1))
-        return STEP_CLOSE;
     for (guint attempt = 0; attempt < 2; attempt++) {
         g_autoptr(GError) error = NULL;
         gboolean reused = FALSE;
@@ -344,7 +400,8 @@ forward_with_head(Session *s, Request *rq, const gchar *head_text)
         SendResult res;
         if (up == NULL)
             return bb_egress_fail(s, rq, 502, error->message);
-        res = send_request(s, rq, up, head_text, reused, &resp, &reason);
+        res = held != NULL ? send_held(rq, up, head_text, held, reused, &resp, &reason)
+                           : send_request(s, rq, up, head_text, reused, &resp, &reason);
         if (res == SEND_OK)
             return relay_response(s, rq, up, &resp);
         bb_egress_upstreams_discard(up);
@@ -361,12 +418,77 @@ forward_with_head(Session *s, Request *rq, const gchar *head_text)
     return bb_egress_fail(s, rq, 502, reason);
 }
 
+/* Reads the whole request body (at most hold_cap bytes) and lets the
+ * scanner judge it once; NULL after a block or error answered the agent. */
+static GBytes *
+hold_request_body(Session *s, Request *rq, Step *step)
+{
+    BbEgressScanner *sc = &s->server->scanner;
+    BbEgressExchange *ex = &rq->exchange;
+    g_autoptr(GByteArray) body = g_byte_array_new();
+    g_autoptr(GBytes) whole = NULL;
+    BbRelay relay = {
+        .src = &s->conn,
+        .framing = rq->head->framing,
+        .length = rq->head->content_length,
+        .sink = body,
+        .sink_cap = ex->hold_cap,
+    };
+    BbScanVerdict verdict;
+    /* A declared length over the cap is refused before reading it. */
+    gboolean too_large =
+        rq->head->framing == BB_HTTP_BODY_LENGTH && rq->head->content_length > ex->hold_cap;
+
+    bb_conn_set_timeout(&s->conn, s->server->limits.io_timeout_ms);
+    if (too_large || !bb_relay_body(&relay)) {
+        rq->audit.bytes_in = relay.bytes;
+        if (too_large || relay.blocked) {
+            ex->block_code = "dlp-too-large";
+            g_free(ex->block_rule);
+            ex->block_rule = g_strdup_printf(
+                "the request body is larger than the %zu bytes the content scanner holds; "
+                "nothing was sent",
+                ex->hold_cap);
+            *step = scanner_block(s, rq, relay.reason);
+        } else {
+            *step = bb_egress_fail(s, rq, 400, relay.reason);
+        }
+        return NULL;
+    }
+    whole = g_byte_array_free_to_bytes(g_steal_pointer(&body));
+    verdict = sc->request_body(sc->user_data, ex, g_bytes_get_data(whole, NULL),
+                               g_bytes_get_size(whole), TRUE);
+    if (verdict == BB_SCAN_REPLACE && ex->replacement != NULL)
+        return g_steal_pointer(&ex->replacement);
+    g_clear_pointer(&ex->replacement, g_bytes_unref);
+    if (verdict != BB_SCAN_ALLOW) {
+        *step = scanner_block(s, rq, "content scanner");
+        return NULL;
+    }
+    return g_steal_pointer(&whole);
+}
+
 /* The rendered head holds the injected credential: wipe it after use. */
 Step
 bb_egress_forward(Session *s, Request *rq)
 {
-    gchar *head_text = build_request_head(rq);
-    Step step = forward_with_head(s, rq, head_text);
+    static const gchar continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    BbEgressScanner *sc = &s->server->scanner;
+    g_autoptr(GBytes) held = NULL;
+    gchar *head_text;
+    Step step = STEP_CLOSE;
+
+    if (client_wants_continue(rq->head) &&
+        !bb_conn_write(&s->conn, continue_line, sizeof(continue_line) - 1))
+        return STEP_CLOSE;
+    if (s->server->has_scanner && sc->request_body != NULL && rq->exchange.hold_request_body &&
+        rq->head->framing != BB_HTTP_BODY_NONE) {
+        held = hold_request_body(s, rq, &step);
+        if (held == NULL)
+            return step;
+    }
+    head_text = build_request_head(rq, held);
+    step = forward_with_head(s, rq, head_text, held);
     wipe_free(head_text);
     return step;
 }

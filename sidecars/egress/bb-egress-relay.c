@@ -93,6 +93,16 @@ emit(BbRelay *r, const gchar *data, gsize len, gboolean last, GString *out)
 
     if (data == NULL)
         data = ""; /* hooks always get a valid pointer, even for the final call */
+    if (r->sink != NULL) {
+        if (len > r->sink_cap - MIN(r->sink->len, r->sink_cap)) {
+            r->blocked = TRUE;
+            r->reason = "the request body is larger than the scanner may hold";
+            return FALSE;
+        }
+        g_byte_array_append(r->sink, (const guint8 *)data, (guint)len);
+        r->bytes += len;
+        return TRUE;
+    }
     if (r->hook != NULL && (len > 0 || last)) {
         BbScanVerdict verdict = r->hook(r->hook_ctx, data, len, last, &replacement);
         if (verdict == BB_SCAN_BLOCK || (verdict == BB_SCAN_REPLACE && replacement == NULL)) {

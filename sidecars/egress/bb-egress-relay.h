@@ -44,6 +44,10 @@ typedef struct {
      * record): the message head. */
     const gchar *prefix;
     gsize prefix_len;
+    /* Collect mode: the decoded body is appended here (at most sink_cap
+     * bytes, more is a block) instead of being written to dst. */
+    GByteArray *sink;
+    gsize sink_cap;
     /* results */
     guint64 bytes;
     gboolean blocked;

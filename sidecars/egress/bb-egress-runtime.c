@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "bb-dns.h"
+#include "bb-egress-dlp.h"
 #include "bb-egress-runtime.h"
 #include "bb-error.h"
 #include "bb-route-json.h"
@@ -102,6 +103,7 @@ typedef struct {
     BbRegistry *registry;
     GHashTable *secrets;
     const gchar *routes_path;
+    BbEgressDlp *dlp;
 } RunState;
 
 static gboolean
@@ -124,7 +126,7 @@ on_reload(gpointer data)
         return G_SOURCE_CONTINUE;
     }
     routes = bb_egress_routes_from_file(st->routes_path, &error);
-    if (routes != NULL)
+    if (routes != NULL && bb_egress_dlp_prepare(st->dlp, routes, &error))
         policy = bb_egress_policy_new(routes, st->registry, st->secrets, &error);
     if (policy == NULL) {
         /* Keep serving the old policy: a broken file must not open or
@@ -201,6 +203,7 @@ gboolean
 bb_egress_run(const BbEgressRunOptions *o, GPtrArray *routes, BbRegistry *registry,
               GHashTable *secrets, GError **error)
 {
+    g_autoptr(BbEgressDlp) dlp = NULL; /* freed after the server */
     g_autoptr(BbEgressServer) server = NULL;
     g_autoptr(BbDnsServer) dns = NULL;
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
@@ -209,11 +212,26 @@ bb_egress_run(const BbEgressRunOptions *o, GPtrArray *routes, BbRegistry *regist
     gint audit_fd = open_audit(o->audit_path, error);
     guint sources[3];
 
+    BbEgressDlpOptions dlp_options = {
+        .bottle_name = o->bottle_name,
+        .hold_cap = o->dlp_hold_cap,
+        .supervise_timeout_ms = o->supervise_timeout_ms,
+    };
+    BbEgressScanner scanner;
+
     if (o->audit_path != NULL && audit_fd < 0)
         return FALSE;
+    /* The bottle's resolved secrets are its known secrets; detectors
+     * come from the registry, so contrib detectors run here too. */
+    dlp = bb_egress_dlp_new(registry, secrets, &dlp_options);
+    if (!bb_egress_dlp_prepare(dlp, routes, error))
+        return FALSE;
+    st.dlp = dlp;
     server = build_server(o, routes, registry, secrets, error);
     if (server == NULL)
         return FALSE;
+    bb_egress_dlp_get_scanner(dlp, &scanner);
+    bb_egress_server_set_scanner(server, &scanner);
     bb_egress_server_set_audit_fd(server, audit_fd);
     st.server = server;
     if (!bb_egress_server_start(server, o->listen, error))

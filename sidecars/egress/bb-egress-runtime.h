@@ -20,6 +20,9 @@ typedef struct {
     const gchar *dns_answer;  /* the IPv4 address DNS hands out */
     const gchar *routes_path; /* re-read on SIGHUP when set */
     guint max_connections;    /* 0 = default */
+    /* DLP (bb-egress-dlp.h); 0 = defaults */
+    guint supervise_timeout_ms;
+    gsize dlp_hold_cap;
 } BbEgressRunOptions;
 
 /* Secrets for @routes from the host environment (token_ref names). */

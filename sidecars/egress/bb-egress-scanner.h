@@ -34,6 +34,22 @@ typedef struct {
     gpointer scanner_data;      /* the scanner's per-exchange state */
     gchar *block_rule;          /* set (g_strdup) by a hook that blocks */
     GBytes *replacement;        /* set by a body hook returning BB_SCAN_REPLACE */
+    /* Set by request_head (appended fields): */
+    const gchar *block_code;  /* static; X-Bot-Bottle-Block instead of "scanner" */
+    gchar *audit_detail;      /* extra audit text (rule ids, fingerprints; never values) */
+    gchar *rewritten_target;  /* origin-form target to send instead, or NULL */
+    gchar **rewritten_values; /* request->n_fields entries; non-NULL ones replace values */
+    /* Hold the whole request body (up to hold_cap bytes, more is a block)
+     * and call request_body once with it and last=TRUE before anything
+     * is sent upstream: no prefix of a secret leaves early. */
+    gboolean hold_request_body;
+    gsize hold_cap;
+    /* Set by request_body with BB_SCAN_REPLACE: the replacement is no
+     * longer in the request's Content-Encoding (send it as identity). */
+    gboolean replacement_is_identity;
+    /* Set by request_head when the path itself holds a finding: what the
+     * audit line and the 403 show instead of the path. */
+    gchar *redacted_path;
 } BbEgressExchange;
 
 typedef struct {

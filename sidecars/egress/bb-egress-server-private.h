@@ -36,8 +36,9 @@ typedef struct {
     const gchar *decision; /* "allow", "block", "error" */
     const gchar *reason;   /* block code or error reason, or NULL */
     guint status;
-    guint64 bytes_in;  /* request body bytes from the agent */
-    guint64 bytes_out; /* response body bytes to the agent */
+    guint64 bytes_in;    /* request body bytes from the agent */
+    guint64 bytes_out;   /* response body bytes to the agent */
+    const gchar *detail; /* scanner decisions (rule ids, fingerprints), or NULL */
 } BbAuditRecord;
 
 void bb_egress_server_audit(BbEgressServer *self, const BbAuditRecord *record);

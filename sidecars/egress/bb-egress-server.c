@@ -190,6 +190,12 @@ bb_egress_server_audit(BbEgressServer *self, const BbAuditRecord *r)
                            ",\"status\":%u,\"bytes_in\":%" G_GUINT64_FORMAT
                            ",\"bytes_out\":%" G_GUINT64_FORMAT "}\n",
                            r->status, r->bytes_in, r->bytes_out);
+    if (r->detail != NULL) {
+        g_string_truncate(line, line->len - 2); /* reopen the object */
+        g_string_append(line, ",\"dlp\":");
+        json_escape_into(line, r->detail);
+        g_string_append(line, "}\n");
+    }
     g_mutex_lock(&self->lock);
     if (write(self->audit_fd, line->str, line->len) < 0)
         g_warning("audit log write failed: %s", g_strerror(errno));

@@ -61,17 +61,24 @@ bb_egress_block(Session *s, Request *rq, BbBlockCode code, const gchar *rule)
     const gchar *host = rq->host != NULL ? rq->host : "(unknown)";
     gboolean close = rq->head->framing != BB_HTTP_BODY_NONE || rq->head->connection_close ||
                      g_strcmp0(rq->method, "CONNECT") == 0;
+    /* A scanner may name a finer code (e.g. dlp-secret) than "scanner". */
+    const gchar *code_text = code == BB_BLOCK_SCANNER && rq->exchange.block_code != NULL
+                                 ? rq->exchange.block_code
+                                 : bb_block_code_to_string(code);
     g_autofree gchar *body = g_strdup_printf(
         "bot-bottle blocked this request.\n"
         "  host:   %s:%u\n  method: %s\n  path:   %s\n  rule:   %s (%s)\n\n"
         "This bottle (%s) only reaches the hosts, paths and methods its routes allow.\n"
         "To get access, ask the operator to add or widen the route for %s in bottle %s,\n"
         "or request it through the bot-bottle supervise tool if it is enabled.\n",
-        host, rq->port, rq->method, rq->path != NULL ? rq->path : "-", rule,
-        bb_block_code_to_string(code), s->server->bottle_name, host, s->server->bottle_name);
-    bb_egress_send_plain(s, 403, bb_block_code_to_string(code), body, close);
+        host, rq->port, rq->method,
+        rq->exchange.redacted_path != NULL ? rq->exchange.redacted_path
+        : rq->path != NULL                 ? rq->path
+                                           : "-",
+        rule, code_text, s->server->bottle_name, host, s->server->bottle_name);
+    bb_egress_send_plain(s, 403, code_text, body, close);
     rq->audit.decision = "block";
-    rq->audit.reason = bb_block_code_to_string(code);
+    rq->audit.reason = code_text;
     rq->audit.status = 403;
     return close ? STEP_CLOSE : STEP_KEEP;
 }
@@ -355,6 +362,14 @@ request_clear(BbEgressServer *server, Request *rq)
         server->scanner.exchange_done(server->scanner.user_data, &rq->exchange);
     g_free(rq->exchange.block_rule);
     g_clear_pointer(&rq->exchange.replacement, g_bytes_unref);
+    g_free(rq->exchange.audit_detail);
+    g_free(rq->exchange.redacted_path);
+    g_free(rq->exchange.rewritten_target);
+    if (rq->exchange.rewritten_values != NULL) {
+        for (guint i = 0; i < rq->head->n_fields; i++)
+            g_free(rq->exchange.rewritten_values[i]);
+        g_free(rq->exchange.rewritten_values);
+    }
     g_free(rq->method);
     g_free(rq->host);
     g_free(rq->origin_target);
@@ -381,6 +396,9 @@ handle_request(Session *s, BbHttpHead *head)
     step = dispatch(s, &rq);
     rq.audit.host = rq.host;
     rq.audit.port = rq.port;
+    rq.audit.detail = rq.exchange.audit_detail;
+    if (rq.exchange.redacted_path != NULL)
+        rq.audit.path = rq.exchange.redacted_path;
     bb_egress_server_audit(s->server, &rq.audit);
     request_clear(s->server, &rq);
     return step == STEP_KEEP;

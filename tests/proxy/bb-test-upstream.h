@@ -31,6 +31,9 @@ BbTestRequest *bb_test_upstream_get(BbTestUpstream *self, guint n);
 /* Lets a waiting /sse response send its second event. */
 void bb_test_upstream_release_sse(BbTestUpstream *self);
 guint bb_test_upstream_connections(BbTestUpstream *self);
+/* Request bytes received since the last reset, also of requests never
+ * completed (a head whose body was withheld still counts). */
+guint64 bb_test_upstream_bytes_in(BbTestUpstream *self);
 /* Handshakes that resumed a TLS session. */
 guint bb_test_upstream_resumed(BbTestUpstream *self);
 

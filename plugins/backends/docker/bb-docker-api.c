@@ -170,8 +170,10 @@ bb_docker_image_remove(BbDockerClient *client, const gchar *ref, GError **error)
     g_autofree gchar *ref_q = bb_docker_query_escape(ref);
     g_autofree gchar *path = g_strdup_printf("/images/%s?force=1", ref_q);
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(JsonNode) node =
+    /* Only success matters; the body, if any, is dropped. */
+    JsonNode *node =
         bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_404, NULL, &local_error);
+    g_clear_pointer(&node, json_node_unref);
     if (local_error != NULL) {
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
@@ -292,8 +294,10 @@ bb_docker_network_remove(BbDockerClient *client, const gchar *id, GError **error
     g_autofree gchar *id_q = bb_docker_query_escape(id);
     g_autofree gchar *path = g_strdup_printf("/networks/%s", id_q);
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(JsonNode) reply =
+    /* Only success matters; the body, if any, is dropped. */
+    JsonNode *reply =
         bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_404, NULL, &local_error);
+    g_clear_pointer(&reply, json_node_unref);
     if (local_error != NULL) {
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
@@ -311,8 +315,8 @@ bb_docker_network_connect(BbDockerClient *client, const gchar *network, const gc
     g_autofree gchar *network_q = bb_docker_query_escape(network);
     g_autofree gchar *path = g_strdup_printf("/networks/%s/connect", network_q);
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(JsonNode) reply =
-        bb_docker_client_call(client, "POST", path, body, NULL, NULL, &local_error);
+    JsonNode *reply = bb_docker_client_call(client, "POST", path, body, NULL, NULL, &local_error);
+    g_clear_pointer(&reply, json_node_unref); /* only success matters */
     if (local_error != NULL) {
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
@@ -388,8 +392,10 @@ bb_docker_volume_remove(BbDockerClient *client, const gchar *name, GError **erro
     g_autofree gchar *name_q = bb_docker_query_escape(name);
     g_autofree gchar *path = g_strdup_printf("/volumes/%s?force=1", name_q);
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(JsonNode) reply =
+    /* Only success matters; the body, if any, is dropped. */
+    JsonNode *reply =
         bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_404, NULL, &local_error);
+    g_clear_pointer(&reply, json_node_unref);
     if (local_error != NULL) {
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
@@ -422,8 +428,9 @@ bb_docker_container_post(BbDockerClient *client, const gchar *id, const gchar *a
     g_autofree gchar *id_q = bb_docker_query_escape(id);
     g_autofree gchar *path = g_strdup_printf("/containers/%s/%s", id_q, action);
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(JsonNode) reply =
+    JsonNode *reply =
         bb_docker_client_call(client, "POST", path, NULL, ok_statuses, NULL, &local_error);
+    g_clear_pointer(&reply, json_node_unref); /* only success matters */
     if (local_error != NULL) {
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
@@ -454,8 +461,9 @@ bb_docker_container_remove(BbDockerClient *client, const gchar *id, GError **err
     g_autofree gchar *id_q = bb_docker_query_escape(id);
     g_autofree gchar *path = g_strdup_printf("/containers/%s?force=1&v=1", id_q);
     g_autoptr(GError) local_error = NULL;
-    g_autoptr(JsonNode) reply = bb_docker_client_call(client, "DELETE", path, NULL,
-                                                      bb_docker_ok_304_404, NULL, &local_error);
+    JsonNode *reply = bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_304_404,
+                                            NULL, &local_error);
+    g_clear_pointer(&reply, json_node_unref); /* only success matters */
     if (local_error != NULL) {
         g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;

@@ -1,4 +1,5 @@
 #include "bb-docker-backend.h"
+#include "bb-paths.h"
 
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +13,8 @@
 #include "bb-route-json.h"
 
 #define BB_SIDECAR_PLUGIN_DIR "/usr/lib/bot-bottle/plugins"
+/* Rule packs the detectors read (token patterns, injection phrases). */
+#define BB_SIDECAR_DATA_DIR "/usr/share/bot-bottle"
 #define BB_SIDECAR_UID 65532
 
 struct _BbDockerBackend {
@@ -238,13 +241,17 @@ bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
     }
     g_autoptr(GPtrArray) plugins = bb_docker_plugin_files(plugin_dirs);
     const gchar *programs[] = {program, NULL};
-    const gchar *env[] = {"BOT_BOTTLE_PLUGIN_PATH=" BB_SIDECAR_PLUGIN_DIR, NULL};
+    g_autofree gchar *rules = bb_data_path("rules", NULL);
+    const gchar *trees[] = {rules, BB_SIDECAR_DATA_DIR "/rules", NULL};
+    const gchar *env[] = {"BOT_BOTTLE_PLUGIN_PATH=" BB_SIDECAR_PLUGIN_DIR,
+                          "BOT_BOTTLE_DATA_DIR=" BB_SIDECAR_DATA_DIR, NULL};
     const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
     BbDockerImageRecipe recipe = {
         .repository = "bot-bottle-sidecar",
         .programs = programs,
         .plugins = (const gchar *const *)plugins->pdata,
         .plugin_dir = BB_SIDECAR_PLUGIN_DIR,
+        .trees = trees,
         .env = env,
         .uid = BB_SIDECAR_UID,
         .user_name = "bbsidecar",

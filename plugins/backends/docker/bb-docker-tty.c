@@ -27,8 +27,9 @@ bb_tty_resize(BbTtySession *session)
         return;
     g_autofree gchar *path =
         g_strdup_printf("/exec/%s/resize?h=%u&w=%u", session->exec_id, size.ws_row, size.ws_col);
-    g_autoptr(JsonNode) reply =
-        bb_docker_client_call(session->client, "POST", path, NULL, NULL, NULL, NULL);
+    /* Best effort: a failed resize only leaves the old window size. */
+    JsonNode *reply = bb_docker_client_call(session->client, "POST", path, NULL, NULL, NULL, NULL);
+    g_clear_pointer(&reply, json_node_unref);
 }
 
 static gboolean
