@@ -242,18 +242,16 @@ internet_gateway(void)
 }
 
 /* A bottle (`start`) the network run tries to reach. Returns the start process. */
+static GSubprocess *start_session(const gchar *agent, gchar **slug);
+
 static GSubprocess *
 start_peer(void)
 {
-    const gchar *args[] = {"start", "--yes", "e2e-peer", NULL};
-    GSubprocess *peer =
-        cli_spawn(TRUE,
-                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                      G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                  args);
+    g_autofree gchar *slug = NULL;
+    /* Fully up (provisioned) before we probe it. */
+    GSubprocess *peer = start_session("e2e-peer", &slug);
     g_autofree gchar *sidecar = wait_for("e2e-peer", "sidecar");
     g_autofree gchar *agent = wait_for("e2e-peer", "agent");
-    g_autofree gchar *slug = slug_of(sidecar);
     g_autofree gchar *internal = g_strdup_printf("bb-%s-internal", slug);
     g_autoptr(GError) error = NULL;
     peer_sidecar_ip = bb_docker_container_ip(e2e->client, sidecar, internal, &error);
