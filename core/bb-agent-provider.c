@@ -1,4 +1,5 @@
 #include "bb-agent-provider.h"
+#include "bb-agent-provision-private.h"
 #include "bb-error.h"
 
 G_DEFINE_INTERFACE(BbAgentProvider, bb_agent_provider, G_TYPE_OBJECT)
@@ -101,6 +102,17 @@ bb_agent_provider_validate_settings(BbAgentProvider *self, const BbProviderSetti
     }                                                                                              \
     return iface->slot(self, __VA_ARGS__)
 
+/* Slots with a core default (the header's promise): a provider overrides
+ * them only where its agent reads these things elsewhere. */
+#define PROVISION_OR_DEFAULT(slot, fallback, plan, target, error)                                  \
+    BbAgentProviderInterface *iface;                                                               \
+    g_return_val_if_fail(BB_IS_AGENT_PROVIDER(self), FALSE);                                       \
+    g_return_val_if_fail(BB_IS_AGENT_TARGET(target), FALSE);                                       \
+    iface = BB_AGENT_PROVIDER_GET_IFACE(self);                                                     \
+    if (iface->slot == NULL)                                                                       \
+        return fallback(plan, target, error);                                                      \
+    return iface->slot(self, plan, target, error)
+
 gboolean
 bb_agent_provider_provision_ca(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
                                GBytes *ca_pem, GError **error)
@@ -112,21 +124,21 @@ gboolean
 bb_agent_provider_provision_git(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
                                 GError **error)
 {
-    PROVISION(provision_git, "configure git", plan, target, error);
+    PROVISION_OR_DEFAULT(provision_git, bb_agent_provision_default_git, plan, target, error);
 }
 
 gboolean
 bb_agent_provider_provision_prompt(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
                                    GError **error)
 {
-    PROVISION(provision_prompt, "install the prompt", plan, target, error);
+    PROVISION_OR_DEFAULT(provision_prompt, bb_agent_provision_default_prompt, plan, target, error);
 }
 
 gboolean
 bb_agent_provider_provision_skills(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
                                    GError **error)
 {
-    PROVISION(provision_skills, "install skills", plan, target, error);
+    PROVISION_OR_DEFAULT(provision_skills, bb_agent_provision_default_skills, plan, target, error);
 }
 
 BbRoute *

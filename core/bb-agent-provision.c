@@ -7,7 +7,10 @@
 #include <sys/stat.h>
 
 #include "bb-agent-provider.h"
+#include "bb-agent-provision-private.h"
 #include "bb-error.h"
+
+#define BB_PROVISION_DIR "/etc/bot-bottle"
 
 /* Git config values are written quoted; a quote, backslash or newline in a
  * manifest value must not be able to add config keys of its own. */
@@ -64,9 +67,9 @@ bb_agent_provider_render_gitconfig(BbPlan *plan)
     return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
-gboolean
-bb_agent_provider_write_prompt_to(BbPlan *plan, BbAgentTarget *target, const gchar *path,
-                                  GError **error)
+static gboolean
+write_prompt(BbPlan *plan, BbAgentTarget *target, const gchar *path, gboolean as_root,
+             GError **error)
 {
     const gchar *prompt = bb_plan_get_prompt(plan);
     if (prompt == NULL || *prompt == '\0')
@@ -75,19 +78,26 @@ bb_agent_provider_write_prompt_to(BbPlan *plan, BbAgentTarget *target, const gch
     g_autofree gchar *text =
         g_str_has_suffix(prompt, "\n") ? g_strdup(prompt) : g_strconcat(prompt, "\n", NULL);
     g_autoptr(GBytes) contents = g_bytes_new(text, strlen(text));
-    if (!bb_agent_target_write_file(target, path, contents, 0644, FALSE, error)) {
+    if (!bb_agent_target_write_file(target, path, contents, 0644, as_root, error)) {
         g_prefix_error(error, "Writing the prompt to %s: ", path);
         return FALSE;
     }
     return TRUE;
 }
 
+gboolean
+bb_agent_provider_write_prompt_to(BbPlan *plan, BbAgentTarget *target, const gchar *path,
+                                  GError **error)
+{
+    return write_prompt(plan, target, path, FALSE, error);
+}
+
 /* Copies regular files and directories only. A symlink in a skill is not
  * followed: it could lead to any host file (~/.ssh), and the agent must
  * only ever see what the skill itself holds. */
 static gboolean
-copy_skill_tree(BbAgentTarget *target, const gchar *host_dir, const gchar *target_dir, guint depth,
-                GError **error)
+copy_skill_tree(BbAgentTarget *target, const gchar *host_dir, const gchar *target_dir,
+                gboolean as_root, guint depth, GError **error)
 {
     if (depth > 32) {
         g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
@@ -108,7 +118,7 @@ copy_skill_tree(BbAgentTarget *target, const gchar *host_dir, const gchar *targe
             return FALSE;
         }
         if (S_ISDIR(st.st_mode)) {
-            if (!copy_skill_tree(target, host_path, target_path, depth + 1, error))
+            if (!copy_skill_tree(target, host_path, target_path, as_root, depth + 1, error))
                 return FALSE;
         } else if (S_ISREG(st.st_mode)) {
             g_autoptr(GMappedFile) file = g_mapped_file_new(host_path, FALSE, error);
@@ -116,10 +126,26 @@ copy_skill_tree(BbAgentTarget *target, const gchar *host_dir, const gchar *targe
                 return FALSE;
             g_autoptr(GBytes) contents = g_mapped_file_get_bytes(file);
             guint mode = (st.st_mode & 0111) != 0 ? 0755 : 0644;
-            if (!bb_agent_target_write_file(target, target_path, contents, mode, FALSE, error))
+            if (!bb_agent_target_write_file(target, target_path, contents, mode, as_root, error))
                 return FALSE;
         } else {
             g_debug("skill: not copying %s (not a regular file or directory)", host_path);
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+copy_skills(BbPlan *plan, BbAgentTarget *target, const gchar *skills_dir, gboolean as_root,
+            GError **error)
+{
+    GPtrArray *skills = bb_plan_get_skills(plan);
+    for (guint i = 0; skills != NULL && i < skills->len; i++) {
+        const BbSkill *skill = g_ptr_array_index(skills, i);
+        g_autofree gchar *dest = g_build_filename(skills_dir, skill->name, NULL);
+        if (!copy_skill_tree(target, skill->path, dest, as_root, 0, error)) {
+            g_prefix_error(error, "Copying skill '%s' into the agent: ", skill->name);
+            return FALSE;
         }
     }
     return TRUE;
@@ -129,16 +155,7 @@ gboolean
 bb_agent_provider_copy_skills_to(BbPlan *plan, BbAgentTarget *target, const gchar *skills_dir,
                                  GError **error)
 {
-    GPtrArray *skills = bb_plan_get_skills(plan);
-    for (guint i = 0; skills != NULL && i < skills->len; i++) {
-        const BbSkill *skill = g_ptr_array_index(skills, i);
-        g_autofree gchar *dest = g_build_filename(skills_dir, skill->name, NULL);
-        if (!copy_skill_tree(target, skill->path, dest, 0, error)) {
-            g_prefix_error(error, "Copying skill '%s' into the agent: ", skill->name);
-            return FALSE;
-        }
-    }
-    return TRUE;
+    return copy_skills(plan, target, skills_dir, FALSE, error);
 }
 
 /* The backend installs the bottle CA before any agent command runs (the
@@ -152,8 +169,8 @@ default_provision_ca(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target,
     return TRUE;
 }
 
-static gboolean
-default_provision_git(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target, GError **error)
+gboolean
+bb_agent_provision_default_git(BbPlan *plan, BbAgentTarget *target, GError **error)
 {
     g_autofree gchar *config = bb_agent_provider_render_gitconfig(plan);
     if (*config == '\0')
@@ -168,17 +185,36 @@ default_provision_git(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target
     return TRUE;
 }
 
+/* The prompt and skills go under /etc/bot-bottle/, beside the bottle CA:
+ * written as root, any agent can read them and none can change them. */
+gboolean
+bb_agent_provision_default_prompt(BbPlan *plan, BbAgentTarget *target, GError **error)
+{
+    return write_prompt(plan, target, BB_PROVISION_DIR "/prompt.md", TRUE, error);
+}
+
+gboolean
+bb_agent_provision_default_skills(BbPlan *plan, BbAgentTarget *target, GError **error)
+{
+    return copy_skills(plan, target, BB_PROVISION_DIR "/skills", TRUE, error);
+}
+
+static gboolean
+default_provision_git(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target, GError **error)
+{
+    return bb_agent_provision_default_git(plan, target, error);
+}
+
 static gboolean
 default_provision_prompt(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target, GError **error)
 {
-    return bb_agent_provider_write_prompt_to(plan, target, BB_AGENT_HOME "/AGENTS.md", error);
+    return bb_agent_provision_default_prompt(plan, target, error);
 }
 
 static gboolean
 default_provision_skills(BbAgentProvider *self, BbPlan *plan, BbAgentTarget *target, GError **error)
 {
-    return bb_agent_provider_copy_skills_to(plan, target, BB_AGENT_HOME "/.bot-bottle/skills",
-                                            error);
+    return bb_agent_provision_default_skills(plan, target, error);
 }
 
 void

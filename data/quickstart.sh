@@ -20,6 +20,9 @@ meson install -C _build-quickstart --quiet
 
 bin="$prefix/bin/bot-bottle"
 
+echo "==> the agent base image (debootstrap from this machine's Debian mirror, once)"
+if [ "$(id -u)" -eq 0 ]; then ./data/make-base-image.sh; else sudo ./data/make-base-image.sh; fi >/dev/null
+
 echo "==> bot-bottle plugins"
 "$bin" plugins
 echo "==> bot-bottle check (example manifests in data/examples/bot-bottle)"

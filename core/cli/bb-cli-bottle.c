@@ -9,7 +9,6 @@
 #include "bb-backend-select.h"
 #include "bb-cli-catalog.h"
 #include "bb-cli-prompt.h"
-#include "bb-cli-provision.h"
 #include "bb-error.h"
 
 /* After a signal tore the bottle down, how long the command may take to
@@ -27,7 +26,8 @@ struct _BbBottleSession {
     gchar *image;        /* resume: the committed image */
     gchar *slug;
     guint signal_sources[3];
-    gint signalled; /* the signal that asked us to stop, or 0 */
+    guint grace_source; /* leave-anyway timer after a signal */
+    gint signalled;     /* the signal that asked us to stop, or 0 */
     GMainLoop *loop;
 };
 
@@ -173,6 +173,7 @@ bb_bottle_session_free(BbBottleSession *session)
         if (session->signal_sources[i] != 0)
             g_source_remove(session->signal_sources[i]);
     }
+    g_clear_handle_id(&session->grace_source, g_source_remove);
     g_clear_object(&session->plan);
     g_clear_object(&session->provider);
     g_clear_object(&session->backend);
@@ -304,7 +305,7 @@ static gboolean
 bb_bottle_quit_loop(gpointer loop)
 {
     g_main_loop_quit(loop);
-    return G_SOURCE_REMOVE;
+    return G_SOURCE_CONTINUE; /* removed with the session */
 }
 
 static gboolean
@@ -315,8 +316,9 @@ bb_bottle_on_signal(gpointer user_data, gint signo)
         session->signalled = signo;
     bb_bottle_session_teardown(session);
     /* The command ends with its bottle; if it does not, leave anyway. */
-    if (session->loop != NULL)
-        g_timeout_add_seconds(BB_TEARDOWN_GRACE_SECONDS, bb_bottle_quit_loop, session->loop);
+    if (session->loop != NULL && session->grace_source == 0)
+        session->grace_source =
+            g_timeout_add_seconds(BB_TEARDOWN_GRACE_SECONDS, bb_bottle_quit_loop, session->loop);
     return G_SOURCE_CONTINUE;
 }
 
@@ -357,6 +359,22 @@ bb_bottle_uses_base_image(BbPlan *plan)
     return strstr(text, "bot-bottle-base:") != NULL;
 }
 
+/* Git identity, prompt and skills, through the provider (or the core
+ * defaults) into the running agent. The CA is the backend's: it is in
+ * place before the agent's first command. */
+static gboolean
+bb_bottle_provision(BbBottleSession *session, GError **error)
+{
+    g_autoptr(BbAgentTarget) target = bb_backend_get_target(session->backend, session->slug, error);
+    if (target == NULL)
+        return FALSE;
+    BbAgentProvider *provider = session->provider;
+    BbPlan *plan = session->plan;
+    return bb_agent_provider_provision_git(provider, plan, target, error) &&
+           bb_agent_provider_provision_prompt(provider, plan, target, error) &&
+           bb_agent_provider_provision_skills(provider, plan, target, error);
+}
+
 gboolean
 bb_bottle_session_launch(BbBottleSession *session)
 {
@@ -389,15 +407,15 @@ bb_bottle_session_launch(BbBottleSession *session)
         bb_cli_error(session->cli, "launching the bottle: %s", error->message);
         return FALSE;
     }
-    if (!bb_cli_provision(session->backend, session->slug, session->provider, session->plan,
-                          &error)) {
-        bb_cli_error(session->cli, "%s", error->message);
-        return FALSE;
-    }
     if (bb_bottle_check_signals(session))
         return FALSE;
-    g_debug("images %.1f ms, launch %.1f ms", (prepared - started) / 1000.0,
-            (g_get_monotonic_time() - prepared) / 1000.0);
+    gint64 launched = g_get_monotonic_time();
+    if (!bb_bottle_provision(session, &error)) {
+        bb_cli_error(session->cli, "provisioning the agent: %s", error->message);
+        return FALSE;
+    }
+    g_debug("images %.1f ms, launch %.1f ms, provisioning %.1f ms", (prepared - started) / 1000.0,
+            (launched - prepared) / 1000.0, (g_get_monotonic_time() - launched) / 1000.0);
     g_autofree gchar *slug = bb_cli_paint(session->cli, "1", session->slug);
     fprintf(stderr, "bottle %s is up on %s\n", slug, session->backend_name);
     return TRUE;

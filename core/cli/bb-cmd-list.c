@@ -102,10 +102,26 @@ list_running(BbCli *cli, gchar **problem)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(GPtrArray) backends = bb_cli_backends(cli, &error);
-    GPtrArray *running = backends != NULL ? bb_cli_running_bottles(backends, &error) : NULL;
-    if (running == NULL)
+    if (backends == NULL) {
         *problem = g_strdup(error->message);
-    return running;
+        return NULL;
+    }
+    /* With no backend to ask, "none" would be a guess. */
+    g_autoptr(GString) reasons = g_string_new(NULL);
+    for (guint i = 0; i < backends->len; i++) {
+        BbCliBackend *entry = g_ptr_array_index(backends, i);
+        if (entry->backend != NULL) {
+            GPtrArray *running = bb_cli_running_bottles(backends, &error);
+            if (running == NULL)
+                *problem = g_strdup(error->message);
+            return running;
+        }
+        g_string_append_printf(reasons, "%s%s: %s", reasons->len > 0 ? "; " : "", entry->name,
+                               entry->problem);
+    }
+    *problem = g_strdup_printf("no backend is available (%s)",
+                               reasons->len > 0 ? reasons->str : "none installed");
+    return NULL;
 }
 
 gint

@@ -2,7 +2,7 @@
 # Provisioning through the CLI on the real engine: `bot-bottle run` of an
 # agent whose bottle sets git.user and a prompt, with a skill holding a
 # symlink to a host secret. Inside the bottle: ~/.gitconfig carries the
-# identity, ~/AGENTS.md the prompt, the skill's files are there and the
+# identity, /etc/bot-bottle/prompt.md the prompt, the skill's files are there and the
 # symlink's target is not (control: the host file exists and is readable).
 # usage: test-provision-run.sh BOT-BOTTLE
 set -euo pipefail
@@ -37,15 +37,15 @@ skills: [review]
 Agent prompt line.
 MD
 
-out=$(timeout 300 "$bin" run helper -- sh -c 'cat ~/.gitconfig; echo ---; cat ~/AGENTS.md;
-    echo ---; cat ~/.bot-bottle/skills/review/SKILL.md ~/.bot-bottle/skills/review/refs/style.md;
-    echo ---; ls -A ~/.bot-bottle/skills/review' 2>"$work/err") \
+out=$(timeout 300 "$bin" run helper -- sh -c 'cat ~/.gitconfig; echo ---; cat /etc/bot-bottle/prompt.md;
+    echo ---; cat /etc/bot-bottle/skills/review/SKILL.md /etc/bot-bottle/skills/review/refs/style.md;
+    echo ---; ls -A /etc/bot-bottle/skills/review' 2>"$work/err") \
     || { cat "$work/err" >&2; fail "bot-bottle run failed"; }
 echo "$out"
 grep -q 'name = "Ada Bot"' <<<"$out" || fail "git identity missing"
 grep -q 'email = "ada@example.test"' <<<"$out" || fail "git email missing"
-grep -q 'Bottle prompt line.' <<<"$out" || fail "bottle prompt missing from ~/AGENTS.md"
-grep -q 'Agent prompt line.' <<<"$out" || fail "agent prompt missing from ~/AGENTS.md"
+grep -q 'Bottle prompt line.' <<<"$out" || fail "bottle prompt missing from /etc/bot-bottle/prompt.md"
+grep -q 'Agent prompt line.' <<<"$out" || fail "agent prompt missing from /etc/bot-bottle/prompt.md"
 grep -q '# review skill' <<<"$out" || fail "skill file missing"
 grep -q 'be kind' <<<"$out" || fail "nested skill file missing"
 if grep -q "stolen\|HOST-SECRET" <<<"$out"; then fail "a skill's symlink was followed or copied"; fi

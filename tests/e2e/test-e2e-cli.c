@@ -5,8 +5,11 @@
  * holds only the placeholder, and the real secret shows up nowhere; exit
  * codes propagate; start's preflight, signals, SIGKILL + cleanup, commit
  * and resume. Every attack is judged at its destination with a control. */
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "bb-agent-provider.h"
 #include "bb-docker-bottle.h"
 #include "docker-e2e-fixture.h"
@@ -239,18 +242,16 @@ internet_gateway(void)
 }
 
 /* A bottle (`start`) the network run tries to reach. Returns the start process. */
+static GSubprocess *start_session(const gchar *agent, gchar **slug);
+
 static GSubprocess *
 start_peer(void)
 {
-    const gchar *args[] = {"start", "--yes", "e2e-peer", NULL};
-    GSubprocess *peer =
-        cli_spawn(TRUE,
-                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                      G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                  args);
+    g_autofree gchar *slug = NULL;
+    /* Fully up (provisioned) before we probe it. */
+    GSubprocess *peer = start_session("e2e-peer", &slug);
     g_autofree gchar *sidecar = wait_for("e2e-peer", "sidecar");
     g_autofree gchar *agent = wait_for("e2e-peer", "agent");
-    g_autofree gchar *slug = slug_of(sidecar);
     g_autofree gchar *internal = g_strdup_printf("bb-%s-internal", slug);
     g_autoptr(GError) error = NULL;
     peer_sidecar_ip = bb_docker_container_ip(e2e->client, sidecar, internal, &error);
@@ -503,13 +504,71 @@ start_session(const gchar *agent, gchar **slug)
                   args);
     g_autofree gchar *agent_id = wait_for(agent, "agent");
     *slug = slug_of(agent_id);
-    /* The session is ready once provisioning has written the prompt. */
+    /* Up once provisioned: the prompt is the last file written. */
     for (guint i = 0; i < WAIT_STEPS; i++) {
-        if (bb_e2e_sh(e2e, agent_id, NULL, "test -e /home/agent/AGENTS.md", NULL) == 0)
-            break;
+        if (bb_e2e_sh(e2e, agent_id, NULL, "test -f /etc/bot-bottle/prompt.md", NULL) == 0)
+            return process;
         g_usleep(100 * 1000);
     }
-    return process;
+    g_error("bottle %s was never provisioned", *slug);
+}
+
+/* Reads from the pty master into @seen until it holds @needle (bounded). */
+static gboolean
+pty_read_until(gint master, GString *seen, const gchar *needle)
+{
+    for (guint i = 0; i < WAIT_STEPS * 2 && strstr(seen->str, needle) == NULL; i++) {
+        GPollFD fd = {master, G_IO_IN, 0};
+        if (g_poll(&fd, 1, 100) <= 0)
+            continue;
+        gchar buffer[4096];
+        gssize got = read(master, buffer, sizeof buffer);
+        if (got <= 0)
+            break; /* EIO: the child closed the terminal */
+        g_string_append_len(seen, buffer, got);
+    }
+    return strstr(seen->str, needle) != NULL;
+}
+
+/* On a real terminal: the preflight asks, "y" starts, the session is the
+ * provider's shell with a TTY, and leaving it removes the bottle. */
+static void
+test_terminal_session(void)
+{
+    gint master = posix_openpt(O_RDWR | O_NOCTTY);
+    g_assert_cmpint(master, >=, 0);
+    g_assert_cmpint(grantpt(master), ==, 0);
+    g_assert_cmpint(unlockpt(master), ==, 0);
+    gint slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    g_assert_cmpint(slave, >=, 0);
+    g_autoptr(GSubprocessLauncher) launcher = cli_launcher(TRUE, G_SUBPROCESS_FLAGS_NONE);
+    g_subprocess_launcher_take_stdin_fd(launcher, dup(slave));
+    g_subprocess_launcher_take_stdout_fd(launcher, dup(slave));
+    g_subprocess_launcher_take_stderr_fd(launcher, slave);
+    const gchar *args[] = {"start", "e2e-pty", NULL};
+    g_autoptr(GPtrArray) argv = cli_argv(args);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) process =
+        g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+    g_assert_no_error(error);
+    g_autoptr(GString) seen = g_string_new(NULL);
+    if (!pty_read_until(master, seen, "[y/N]"))
+        g_error("no question on the terminal; it shows:\n%s", seen->str);
+    g_assert_nonnull(strstr(seen->str, "Bottle preflight"));
+    g_assert_cmpint(write(master, "y\n", 2), ==, 2);
+    g_assert_true(pty_read_until(master, seen, "is up on docker"));
+    const gchar *typed = "echo tty=$(tty | cut -c1-8) sum=$((6*7))\nexit\n";
+    g_assert_cmpint(write(master, typed, strlen(typed)), ==, (gssize)strlen(typed));
+    g_assert_true(pty_read_until(master, seen, "sum=42"));
+    g_subprocess_wait(process, NULL, &error);
+    g_test_message("terminal:\n%s", seen->str);
+    close(master);
+    g_assert_true(g_subprocess_get_if_exited(process));
+    g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 0);
+    /* The agent had a terminal of its own. */
+    g_assert_nonnull(strstr(seen->str, "tty=/dev/pts"));
+    g_autoptr(JsonArray) left = containers_of("e2e-pty");
+    g_assert_cmpuint(json_array_get_length(left), ==, 0);
 }
 
 static void
@@ -587,6 +646,26 @@ test_missing_base_image_hint(void)
     g_assert_cmpuint(json_array_get_length(left), ==, 0);
 }
 
+/* Git identity, prompt and skills reach the agent (the core defaults). */
+static void
+test_provisioned(void)
+{
+    const gchar *args[] = {"run",
+                           "e2e-provision",
+                           "--",
+                           "sh",
+                           "-c",
+                           "git config --global user.name; git config --global user.email; "
+                           "cat /etc/bot-bottle/prompt.md /etc/bot-bottle/skills/review/SKILL.md",
+                           NULL};
+    g_autoptr(CliRun) run = cli(TRUE, args);
+    g_assert_cmpint(run->status, ==, 0);
+    g_assert_true(g_str_has_prefix(run->out, "E2E Tester\ne2e@example.com\n"));
+    g_assert_nonnull(strstr(run->out, "An end-to-end test bottle."));
+    g_assert_nonnull(strstr(run->out, "Provisioned agent prompt."));
+    g_assert_true(g_str_has_suffix(run->out, "Review carefully.\n"));
+}
+
 static void
 write_manifests(const gchar *dockerfile_dir)
 {
@@ -599,6 +678,9 @@ write_manifests(const gchar *dockerfile_dir)
                                                "agent_provider:\n"
                                                "  template: shell\n"
                                                "  dockerfile: %s/Dockerfile\n"
+                                               "git:\n"
+                                               "  user: {name: E2E Tester, email: "
+                                               "e2e@example.com}\n"
                                                "egress:\n"
                                                "  routes:\n"
                                                "    - host: " ALLOWED "\n"
@@ -623,8 +705,16 @@ write_manifests(const gchar *dockerfile_dir)
     g_autofree gchar *nobase_agent = g_build_filename(agents, "e2e-nobase.md", NULL);
     g_assert_true(
         g_file_set_contents(nobase_agent, "---\nbottle: nobase\n---\nNo base.\n", -1, NULL));
+    /* An agent with a skill, for the provisioning test. */
+    g_autofree gchar *skill = g_build_filename(home, "skills", "review", "SKILL.md", NULL);
+    g_autofree gchar *skill_dir = g_path_get_dirname(skill);
+    g_assert_cmpint(g_mkdir_with_parents(skill_dir, 0700), ==, 0);
+    g_assert_true(g_file_set_contents(skill, "Review carefully.\n", -1, NULL));
+    g_autofree gchar *skilled = g_build_filename(agents, "e2e-provision.md", NULL);
+    g_assert_true(g_file_set_contents(
+        skilled, "---\nbottle: e2e\nskills: [review]\n---\nProvisioned agent prompt.\n", -1, NULL));
     const gchar *names[] = {"e2e-net",  "e2e-peer", "e2e-exit",   "e2e-missing", "e2e-preflight",
-                            "e2e-kill", "e2e-term", "e2e-commit", NULL};
+                            "e2e-kill", "e2e-term", "e2e-commit", "e2e-pty",     NULL};
     for (guint i = 0; names[i] != NULL; i++) {
         g_autofree gchar *file = g_strdup_printf("%s.md", names[i]);
         g_autofree gchar *path = g_build_filename(agents, file, NULL);
@@ -688,7 +778,9 @@ main(int argc, char **argv)
     g_test_add_func("/e2e/cli/run/exit-code", test_exit_code);
     g_test_add_func("/e2e/cli/run/missing-secret-before-anything", test_missing_secret);
     g_test_add_func("/e2e/cli/run/missing-base-image-hint", test_missing_base_image_hint);
+    g_test_add_func("/e2e/cli/run/provisioned", test_provisioned);
     g_test_add_func("/e2e/cli/start/preflight-needs-yes", test_preflight_needs_yes);
+    g_test_add_func("/e2e/cli/start/terminal-session", test_terminal_session);
     g_test_add_func("/e2e/cli/start/sigterm-tears-down", test_sigterm_tears_down);
     g_test_add_func("/e2e/cli/start/sigkill-then-cleanup", test_sigkill_then_cleanup);
     g_test_add_func("/e2e/cli/commit-and-resume", test_commit_and_resume);

@@ -147,13 +147,13 @@ test_defaults(void)
     g_assert_nonnull(strstr(config, "email = \"ada@example.test\""));
     g_assert_nonnull(strstr(config, "[url \"" BB_GIT_GATE_BASE "/app\"]"));
     g_assert_nonnull(strstr(config, "insteadOf = \"ssh://git@github.com/acme/app.git\""));
-    g_assert_cmpstr(g_hash_table_lookup(files, "/home/agent/AGENTS.md"), ==,
+    g_assert_cmpstr(g_hash_table_lookup(files, "/etc/bot-bottle/prompt.md"), ==,
                     "Be careful with the build.\n");
-    g_assert_cmpstr(g_hash_table_lookup(files, "/home/agent/.bot-bottle/skills/review/SKILL.md"),
+    g_assert_cmpstr(g_hash_table_lookup(files, "/etc/bot-bottle/skills/review/SKILL.md"),
                     ==, "# review\n");
     /* Control for the symlink check: nested regular files are copied. */
     g_assert_cmpstr(
-        g_hash_table_lookup(files, "/home/agent/.bot-bottle/skills/review/refs/style.md"), ==,
+        g_hash_table_lookup(files, "/etc/bot-bottle/skills/review/refs/style.md"), ==,
         "be kind\n");
     assert_no_secret(files);
 }
@@ -166,7 +166,7 @@ test_claude(void)
                     "Be careful with the build.\n");
     g_assert_cmpstr(g_hash_table_lookup(files, "/home/agent/.claude/skills/review/SKILL.md"), ==,
                     "# review\n");
-    g_assert_null(g_hash_table_lookup(files, "/home/agent/AGENTS.md"));
+    g_assert_null(g_hash_table_lookup(files, "/etc/bot-bottle/prompt.md"));
     /* git is the core default, not overridden. */
     g_assert_nonnull(g_hash_table_lookup(files, "/home/agent/.gitconfig"));
     assert_no_secret(files);
