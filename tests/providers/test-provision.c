@@ -149,12 +149,11 @@ test_defaults(void)
     g_assert_nonnull(strstr(config, "insteadOf = \"ssh://git@github.com/acme/app.git\""));
     g_assert_cmpstr(g_hash_table_lookup(files, "/etc/bot-bottle/prompt.md"), ==,
                     "Be careful with the build.\n");
-    g_assert_cmpstr(g_hash_table_lookup(files, "/etc/bot-bottle/skills/review/SKILL.md"),
-                    ==, "# review\n");
+    g_assert_cmpstr(g_hash_table_lookup(files, "/etc/bot-bottle/skills/review/SKILL.md"), ==,
+                    "# review\n");
     /* Control for the symlink check: nested regular files are copied. */
-    g_assert_cmpstr(
-        g_hash_table_lookup(files, "/etc/bot-bottle/skills/review/refs/style.md"), ==,
-        "be kind\n");
+    g_assert_cmpstr(g_hash_table_lookup(files, "/etc/bot-bottle/skills/review/refs/style.md"), ==,
+                    "be kind\n");
     assert_no_secret(files);
 }
 
