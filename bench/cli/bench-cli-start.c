@@ -27,8 +27,8 @@ typedef struct {
 static Timing
 time_command(const gchar *const *argv)
 {
-    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
-        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
     g_subprocess_launcher_setenv(launcher, "HOME", home, TRUE);
     g_subprocess_launcher_setenv(launcher, "BB_BENCH_TOKEN", "bench-secret", TRUE);
     g_autoptr(GError) error = NULL;

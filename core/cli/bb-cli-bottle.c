@@ -467,7 +467,9 @@ bb_exec_job_run(gpointer data)
     job->ok = bb_backend_exec(job->backend, job->slug, (const gchar *const *)job->argv,
                               job->interactive, &job->status, &job->error);
     g_atomic_int_set(&job->finished, 1);
-    g_main_context_invoke(NULL, bb_exec_job_done, job);
+    /* Always queued (never run here): a quit before the loop runs would
+     * be lost and the loop would never end. */
+    g_idle_add(bb_exec_job_done, job);
     return NULL;
 }
 
@@ -492,6 +494,7 @@ bb_bottle_session_exec(BbBottleSession *session, const gchar *const *argv, gbool
         return 128 + session->signalled;
     }
     g_thread_join(thread);
+    g_idle_remove_by_data(job);
     gint code = job->status;
     if (session->signalled != 0)
         code = 128 + session->signalled;

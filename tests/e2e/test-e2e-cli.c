@@ -7,6 +7,7 @@
  * and resume. Every attack is judged at its destination with a control. */
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,16 @@
 #define ALLOWED "api.fixture.test"
 #define OTHER "other.fixture.test"
 #define WAIT_STEPS 300 /* × 100 ms */
+/* Agent names carry our pid: bottles are found by their agent label, and
+ * another run of this test may share the engine. */
+#define AGENT(role) agent_name(role)
+
+static const gchar *
+agent_name(const gchar *role)
+{
+    g_autofree gchar *name = g_strdup_printf("e2e%d-%s", (int)getpid(), role);
+    return g_intern_string(name);
+}
 
 static BbE2e *e2e;
 static gchar *token;
@@ -43,6 +54,14 @@ cli_run_free(CliRun *run)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CliRun, cli_run_free)
 
+/* A test that aborts must not leave sessions behind: the CLI gets
+ * SIGTERM (and tears its bottle down) when we die. */
+static void
+cli_child_setup(gpointer data)
+{
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static GSubprocessLauncher *
 cli_launcher(gboolean with_secret, GSubprocessFlags flags)
 {
@@ -56,6 +75,7 @@ cli_launcher(gboolean with_secret, GSubprocessFlags flags)
     else
         g_subprocess_launcher_unsetenv(launcher, TOKEN_NAME);
     g_subprocess_launcher_set_cwd(launcher, cli_home);
+    g_subprocess_launcher_set_child_setup(launcher, cli_child_setup, NULL, NULL);
     return launcher;
 }
 
@@ -249,9 +269,9 @@ start_peer(void)
 {
     g_autofree gchar *slug = NULL;
     /* Fully up (provisioned) before we probe it. */
-    GSubprocess *peer = start_session("e2e-peer", &slug);
-    g_autofree gchar *sidecar = wait_for("e2e-peer", "sidecar");
-    g_autofree gchar *agent = wait_for("e2e-peer", "agent");
+    GSubprocess *peer = start_session(AGENT("peer"), &slug);
+    g_autofree gchar *sidecar = wait_for(AGENT("peer"), "sidecar");
+    g_autofree gchar *agent = wait_for(AGENT("peer"), "agent");
     g_autofree gchar *internal = g_strdup_printf("bb-%s-internal", slug);
     g_autoptr(GError) error = NULL;
     peer_sidecar_ip = bb_docker_container_ip(e2e->client, sidecar, internal, &error);
@@ -275,11 +295,11 @@ ensure_net_run(void)
     net_marker = bb_e2e_marker("cli");
     g_autofree gchar *gateway = internet_gateway();
     g_autofree gchar *script = net_script(net_marker, gateway);
-    const gchar *args[] = {"run", "e2e-net", "--", "sh", "-c", script, NULL};
+    const gchar *args[] = {"run", AGENT("net"), "--", "sh", "-c", script, NULL};
     g_autoptr(GSubprocess) run =
         cli_spawn(TRUE, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, args);
-    g_autofree gchar *sidecar = wait_for("e2e-net", "sidecar");
-    g_autofree gchar *agent = wait_for("e2e-net", "agent");
+    g_autofree gchar *sidecar = wait_for(AGENT("net"), "sidecar");
+    g_autofree gchar *agent = wait_for(AGENT("net"), "agent");
     g_autoptr(GError) error = NULL;
     g_assert_true(bb_docker_network_connect(e2e->client, e2e->internet, sidecar, &error));
     g_assert_no_error(error);
@@ -449,14 +469,14 @@ test_placeholder_only(void)
 static void
 test_exit_code(void)
 {
-    const gchar *args[] = {"run", "e2e-exit", "--", "sh", "-c", "echo out; exit 7", NULL};
+    const gchar *args[] = {"run", AGENT("exit"), "--", "sh", "-c", "echo out; exit 7", NULL};
     g_autoptr(CliRun) run = cli(TRUE, args);
     g_assert_cmpint(run->status, ==, 7);
     g_assert_cmpstr(run->out, ==, "out\n");
-    g_autoptr(JsonArray) left = containers_of("e2e-exit");
+    g_autoptr(JsonArray) left = containers_of(AGENT("exit"));
     g_assert_cmpuint(json_array_get_length(left), ==, 0);
     /* Control: success is 0. */
-    const gchar *ok_args[] = {"run", "e2e-exit", "--", "true", NULL};
+    const gchar *ok_args[] = {"run", AGENT("exit"), "--", "true", NULL};
     g_autoptr(CliRun) ok = cli(TRUE, ok_args);
     g_assert_cmpint(ok->status, ==, 0);
 }
@@ -464,18 +484,18 @@ test_exit_code(void)
 static void
 test_missing_secret(void)
 {
-    const gchar *args[] = {"run", "e2e-missing", "--", "true", NULL};
+    const gchar *args[] = {"run", AGENT("missing"), "--", "true", NULL};
     g_autoptr(CliRun) run = cli(FALSE, args);
     g_assert_cmpint(run->status, !=, 0);
     g_assert_nonnull(strstr(run->err, "$" TOKEN_NAME " is not set"));
-    g_autoptr(JsonArray) left = containers_of("e2e-missing");
+    g_autoptr(JsonArray) left = containers_of(AGENT("missing"));
     g_assert_cmpuint(json_array_get_length(left), ==, 0);
 }
 
 static void
 test_preflight_needs_yes(void)
 {
-    const gchar *args[] = {"start", "e2e-preflight", NULL};
+    const gchar *args[] = {"start", AGENT("preflight"), NULL};
     g_autoptr(GSubprocess) process =
         cli_spawn(TRUE,
                   G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
@@ -488,7 +508,7 @@ test_preflight_needs_yes(void)
     g_assert_nonnull(strstr(run->err, "$" TOKEN_NAME " set"));
     g_assert_nonnull(strstr(run->err, "pass --yes"));
     g_assert_null(strstr(run->err, token));
-    g_autoptr(JsonArray) left = containers_of("e2e-preflight");
+    g_autoptr(JsonArray) left = containers_of(AGENT("preflight"));
     g_assert_cmpuint(json_array_get_length(left), ==, 0);
 }
 
@@ -545,7 +565,7 @@ test_terminal_session(void)
     g_subprocess_launcher_take_stdin_fd(launcher, dup(slave));
     g_subprocess_launcher_take_stdout_fd(launcher, dup(slave));
     g_subprocess_launcher_take_stderr_fd(launcher, slave);
-    const gchar *args[] = {"start", "e2e-pty", NULL};
+    const gchar *args[] = {"start", AGENT("pty"), NULL};
     g_autoptr(GPtrArray) argv = cli_argv(args);
     g_autoptr(GError) error = NULL;
     g_autoptr(GSubprocess) process =
@@ -567,7 +587,7 @@ test_terminal_session(void)
     g_assert_cmpint(g_subprocess_get_exit_status(process), ==, 0);
     /* The agent had a terminal of its own. */
     g_assert_nonnull(strstr(seen->str, "tty=/dev/pts"));
-    g_autoptr(JsonArray) left = containers_of("e2e-pty");
+    g_autoptr(JsonArray) left = containers_of(AGENT("pty"));
     g_assert_cmpuint(json_array_get_length(left), ==, 0);
 }
 
@@ -575,7 +595,7 @@ static void
 test_sigkill_then_cleanup(void)
 {
     g_autofree gchar *slug = NULL;
-    g_autoptr(GSubprocess) process = start_session("e2e-kill", &slug);
+    g_autoptr(GSubprocess) process = start_session(AGENT("kill"), &slug);
     g_subprocess_send_signal(process, SIGKILL);
     g_subprocess_wait(process, NULL, NULL);
     /* The bottle outlives its CLI and shows as orphaned. */
@@ -596,7 +616,7 @@ static void
 test_sigterm_tears_down(void)
 {
     g_autofree gchar *slug = NULL;
-    g_autoptr(GSubprocess) process = start_session("e2e-term", &slug);
+    g_autoptr(GSubprocess) process = start_session(AGENT("term"), &slug);
     g_subprocess_send_signal(process, SIGTERM);
     g_autoptr(CliRun) run = cli_finish(process, NULL);
     g_assert_cmpint(run->status, ==, 128 + SIGTERM);
@@ -607,9 +627,9 @@ static void
 test_commit_and_resume(void)
 {
     g_autofree gchar *slug = NULL;
-    g_autoptr(GSubprocess) process = start_session("e2e-commit", &slug);
+    g_autoptr(GSubprocess) process = start_session(AGENT("commit"), &slug);
     g_autofree gchar *marker = bb_e2e_marker("kept");
-    g_autofree gchar *agent_id = wait_for("e2e-commit", "agent");
+    g_autofree gchar *agent_id = wait_for(AGENT("commit"), "agent");
     g_autofree gchar *write = g_strdup_printf("echo %s > /tmp/kept", marker);
     g_assert_cmpint(bb_e2e_sh(e2e, agent_id, NULL, write, NULL), ==, 0);
     const gchar *commit_args[] = {"commit", slug, NULL};
@@ -638,11 +658,11 @@ test_commit_and_resume(void)
 static void
 test_missing_base_image_hint(void)
 {
-    const gchar *args[] = {"run", "e2e-nobase", "--", "true", NULL};
+    const gchar *args[] = {"run", AGENT("nobase"), "--", "true", NULL};
     g_autoptr(CliRun) run = cli(TRUE, args);
     g_assert_cmpint(run->status, ==, 1);
     g_assert_nonnull(strstr(run->err, "make-base-image.sh"));
-    g_autoptr(JsonArray) left = containers_of("e2e-nobase");
+    g_autoptr(JsonArray) left = containers_of(AGENT("nobase"));
     g_assert_cmpuint(json_array_get_length(left), ==, 0);
 }
 
@@ -651,7 +671,7 @@ static void
 test_provisioned(void)
 {
     const gchar *args[] = {"run",
-                           "e2e-provision",
+                           AGENT("provision"),
                            "--",
                            "sh",
                            "-c",
@@ -702,7 +722,8 @@ write_manifests(const gchar *dockerfile_dir)
         "---\nagent_provider:\n  template: shell\n  dockerfile: %s\n---\n", nobase_file);
     g_autofree gchar *nobase_path = g_build_filename(bottles, "nobase.md", NULL);
     g_assert_true(g_file_set_contents(nobase_path, nobase, -1, NULL));
-    g_autofree gchar *nobase_agent = g_build_filename(agents, "e2e-nobase.md", NULL);
+    g_autofree gchar *nobase_file_name = g_strdup_printf("%s.md", AGENT("nobase"));
+    g_autofree gchar *nobase_agent = g_build_filename(agents, nobase_file_name, NULL);
     g_assert_true(
         g_file_set_contents(nobase_agent, "---\nbottle: nobase\n---\nNo base.\n", -1, NULL));
     /* An agent with a skill, for the provisioning test. */
@@ -710,11 +731,13 @@ write_manifests(const gchar *dockerfile_dir)
     g_autofree gchar *skill_dir = g_path_get_dirname(skill);
     g_assert_cmpint(g_mkdir_with_parents(skill_dir, 0700), ==, 0);
     g_assert_true(g_file_set_contents(skill, "Review carefully.\n", -1, NULL));
-    g_autofree gchar *skilled = g_build_filename(agents, "e2e-provision.md", NULL);
+    g_autofree gchar *skilled_name = g_strdup_printf("%s.md", AGENT("provision"));
+    g_autofree gchar *skilled = g_build_filename(agents, skilled_name, NULL);
     g_assert_true(g_file_set_contents(
         skilled, "---\nbottle: e2e\nskills: [review]\n---\nProvisioned agent prompt.\n", -1, NULL));
-    const gchar *names[] = {"e2e-net",  "e2e-peer", "e2e-exit",   "e2e-missing", "e2e-preflight",
-                            "e2e-kill", "e2e-term", "e2e-commit", "e2e-pty",     NULL};
+    const gchar *names[] = {AGENT("net"),       AGENT("peer"), AGENT("exit"), AGENT("missing"),
+                            AGENT("preflight"), AGENT("kill"), AGENT("term"), AGENT("commit"),
+                            AGENT("pty"),       NULL};
     for (guint i = 0; names[i] != NULL; i++) {
         g_autofree gchar *file = g_strdup_printf("%s.md", names[i]);
         g_autofree gchar *path = g_build_filename(agents, file, NULL);
