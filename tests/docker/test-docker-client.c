@@ -249,12 +249,12 @@ test_subnets(void)
             if (!(second == 29 && third == 77))
                 g_ptr_array_add(used, g_strdup_printf("172.%u.%u.0/24", second, third));
     g_autoptr(GError) error = NULL;
-    g_autofree gchar *picked = bb_docker_subnet_pick(used, &error);
+    g_autofree gchar *picked = bb_docker_subnet_pick_free(used, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(picked, ==, "172.29.77.0/24");
     g_ptr_array_add(used, g_strdup("172.29.77.0/24"));
     g_clear_error(&error);
-    g_autofree gchar *none = bb_docker_subnet_pick(used, &error);
+    g_autofree gchar *none = bb_docker_subnet_pick_free(used, &error);
     g_assert_null(none);
     g_assert_error(error, BB_ERROR, BB_ERROR_FAILED);
     g_autofree gchar *address = bb_docker_subnet_address("172.29.77.0/24", 2);

@@ -71,12 +71,8 @@ typedef struct {
 } BbPrefix;
 
 gchar *
-bb_docker_subnet_pick(GPtrArray *used, GError **error)
+bb_docker_subnet_pick_free(GPtrArray *texts, GError **error)
 {
-    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; used != NULL && i < used->len; i++)
-        g_ptr_array_add(texts, g_strdup(g_ptr_array_index(used, i)));
-    bb_add_host_routes(texts);
     g_autoptr(GArray) taken = g_array_new(FALSE, FALSE, sizeof(BbPrefix));
     for (guint i = 0; i < texts->len; i++) {
         BbPrefix prefix = {0, 0}; /* unreadable: 0/0 overlaps everything */
@@ -102,6 +98,16 @@ bb_docker_subnet_pick(GPtrArray *used, GError **error)
                 "No free /24 left in 172.16.0.0/12 for a bottle network: remove unused Docker "
                 "networks (`bot-bottle cleanup`, `docker network prune`)");
     return NULL;
+}
+
+gchar *
+bb_docker_subnet_pick(GPtrArray *used, GError **error)
+{
+    g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; used != NULL && i < used->len; i++)
+        g_ptr_array_add(texts, g_strdup(g_ptr_array_index(used, i)));
+    bb_add_host_routes(texts);
+    return bb_docker_subnet_pick_free(texts, error);
 }
 
 gchar *
