@@ -80,7 +80,7 @@ test_prepare(void)
     g_clear_error(&error);
 
     /* A failing prepare fails the build, naming the program. */
-    g_autofree gchar *failing = put("prov/prepare", "#!/bin/sh\necho no npm >&2\nexit 3\n", 0755);
+    g_free(put("prov/prepare", "#!/bin/sh\necho no npm >&2\nexit 3\n", 0755));
     g_assert_null(bb_dockerfile_prepare(dockerfile, NULL, &error));
     g_assert_error(error, BB_ERROR, BB_ERROR_UNAVAILABLE);
     g_assert_nonnull(strstr(error->message, "exit 3"));
