@@ -109,3 +109,13 @@ bb_backend_get_target(BbBackend *self, const gchar *slug, GError **error)
     g_return_val_if_fail(slug != NULL, NULL);
     return iface->get_target(self, slug, error);
 }
+
+GPtrArray *
+bb_backend_prune_images(BbBackend *self, GError **error)
+{
+    g_return_val_if_fail(BB_IS_BACKEND(self), NULL);
+    BbBackendInterface *iface = BB_BACKEND_GET_IFACE(self);
+    if (iface->prune_images == NULL)
+        return g_ptr_array_new_with_free_func(g_free);
+    return iface->prune_images(self, error);
+}

@@ -24,4 +24,14 @@ gchar *bb_dockerfile_cascade(const gchar *bottle_manifest, const gchar *manifest
  * Returns that path, or a copy of @dockerfile when there is no prepare. */
 gchar *bb_dockerfile_prepare(const gchar *dockerfile, GCancellable *cancellable, GError **error);
 
+/* What the last bb_dockerfile_prepare() of @dockerfile returned, without
+ * running anything, when none of the prepare program's inputs changed
+ * since: the files beside @dockerfile and in the two directories above
+ * it (its scripts), and the BB_* / BOT_BOTTLE_* environment (package
+ * specs, refresh switches), and the Dockerfile it printed still exists.
+ * NULL otherwise (never with BB_NPM_REFRESH=1); a copy of @dockerfile
+ * when it has no prepare program. The caller runs bb_dockerfile_prepare()
+ * before it builds anything, so the memo only ever picks an image. */
+gchar *bb_dockerfile_prepared_cached(const gchar *dockerfile);
+
 G_END_DECLS

@@ -72,8 +72,9 @@ main(gint argc, gchar **argv)
         return 1;
     }
     registry = bb_registry_new();
-    /* Built-in plugins only: the sidecar never runs contrib code. */
-    if (!bb_registry_load_all(registry, NULL, &error)) {
+    /* Built-ins, and the contrib detectors and auth schemes the host's
+     * loader accepted, copied root-owned into the image (unset: none). */
+    if (!bb_registry_load_all(registry, g_getenv("BOT_BOTTLE_SIDECAR_CONTRIB"), &error)) {
         g_printerr("bb-sidecar: %s\n", error->message);
         return 1;
     }

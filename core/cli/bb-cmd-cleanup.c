@@ -1,5 +1,6 @@
 /* bot-bottle cleanup [SLUG]: remove bottles whose owner is gone (after a
- * crash or SIGKILL), or one bottle, on every available backend. */
+ * crash or SIGKILL), or one bottle, on every available backend; with
+ * --images also the sidecar and agent images nothing uses any more. */
 #include <stdio.h>
 
 #include "bb-cli-running.h"
@@ -25,40 +26,77 @@ bb_compare_strings(gconstpointer a, gconstpointer b)
 }
 
 static void
-bb_cleanup_print(gboolean json, GPtrArray *removed)
+bb_cleanup_json_list(JsonBuilder *b, const gchar *name, GPtrArray *list)
+{
+    json_builder_set_member_name(b, name);
+    json_builder_begin_array(b);
+    for (guint i = 0; list != NULL && i < list->len; i++)
+        json_builder_add_string_value(b, g_ptr_array_index(list, i));
+    json_builder_end_array(b);
+}
+
+/* @images is NULL without --images. */
+static void
+bb_cleanup_print(gboolean json, GPtrArray *removed, GPtrArray *images)
 {
     if (json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "removed");
-        json_builder_begin_array(b);
-        for (guint i = 0; i < removed->len; i++)
-            json_builder_add_string_value(b, g_ptr_array_index(removed, i));
-        json_builder_end_array(b);
+        bb_cleanup_json_list(b, "removed", removed);
+        if (images != NULL)
+            bb_cleanup_json_list(b, "images", images);
         json_builder_end_object(b);
         g_autoptr(JsonNode) root = json_builder_get_root(b);
         bb_cli_print_json(root);
         return;
     }
-    if (removed->len == 0)
+    if (removed->len == 0 && (images == NULL || images->len == 0))
         printf("nothing to clean up\n");
     for (guint i = 0; i < removed->len; i++)
         printf("removed %s\n", (const gchar *)g_ptr_array_index(removed, i));
+    for (guint i = 0; images != NULL && i < images->len; i++)
+        printf("removed image %s\n", (const gchar *)g_ptr_array_index(images, i));
+}
+
+/* After the bottles: their images are then no longer in use. */
+static GPtrArray *
+bb_cleanup_images(GPtrArray *backends, GError **error)
+{
+    g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < backends->len; i++) {
+        BbCliBackend *entry = g_ptr_array_index(backends, i);
+        g_autoptr(GPtrArray) removed =
+            entry->backend != NULL ? bb_backend_prune_images(entry->backend, error) : NULL;
+        if (entry->backend != NULL && removed == NULL) {
+            g_prefix_error(error, "%s: ", entry->name);
+            return NULL;
+        }
+        for (guint r = 0; removed != NULL && r < removed->len; r++)
+            g_ptr_array_add(images, g_strdup(g_ptr_array_index(removed, r)));
+    }
+    g_ptr_array_sort(images, bb_compare_strings);
+    return g_steal_pointer(&images);
 }
 
 gint
 bb_cmd_cleanup(BbCli *cli, gint argc, gchar **argv)
 {
     gboolean json = FALSE;
+    gboolean images = FALSE;
     g_autoptr(GError) error = NULL;
     const GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON for scripts", NULL},
+        {"images", 0, 0, G_OPTION_ARG_NONE, &images,
+         "Also remove bot-bottle-sidecar and bot-bottle-agent images no container uses, except "
+         "the current ones",
+         NULL},
         {NULL},
     };
     if (!bb_cli_parse_options(cli, &argc, &argv, "[SLUG]",
                               "Remove every bottle whose bot-bottle process is gone (containers, "
                               "networks, volumes),\nor, with SLUG, that bottle whatever its "
-                              "state. Safe to run any time.",
+                              "state. Safe to run any time. --images also removes sidecar and "
+                              "agent images\nleft over from earlier builds.",
                               entries))
         return BB_EXIT_USAGE;
     if (argc > 2 || (argc == 2 && !bb_bottle_state_valid_slug(argv[1]))) {
@@ -93,6 +131,11 @@ bb_cmd_cleanup(BbCli *cli, gint argc, gchar **argv)
             g_ptr_array_add(removed, key);
     }
     g_ptr_array_sort(removed, bb_compare_strings);
-    bb_cleanup_print(json, removed);
+    g_autoptr(GPtrArray) removed_images = images ? bb_cleanup_images(backends, &error) : NULL;
+    if (images && removed_images == NULL) {
+        bb_cli_error(cli, "%s", error->message);
+        return BB_EXIT_FAILURE;
+    }
+    bb_cleanup_print(json, removed, removed_images);
     return BB_EXIT_OK;
 }

@@ -86,11 +86,85 @@ test_prepare(void)
     g_assert_nonnull(strstr(error->message, "exit 3"));
 }
 
+static guint
+prepare_runs(void)
+{
+    g_autofree gchar *runs =
+        g_build_filename(g_get_user_cache_dir(), "bot-bottle", "contexts", "runs", NULL);
+    g_autofree gchar *contents = NULL;
+    if (!g_file_get_contents(runs, &contents, NULL, NULL))
+        return 0;
+    return (guint)strlen(contents);
+}
+
+/* The memo of a prepare run: reused while its inputs are unchanged, and
+ * never trusted after one of them changed. */
+static void
+test_prepare_memo(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *plain = put("memo-plain/Dockerfile", "FROM x\n", 0644);
+    g_autofree gchar *plain_cached = bb_dockerfile_prepared_cached(plain);
+    g_assert_cmpstr(plain_cached, ==, plain);
+
+    g_autofree gchar *dockerfile = put("memo/prov/Dockerfile", "FROM y\n", 0644);
+    g_free(put("memo/prov/prepare",
+               "#!/bin/sh\nmkdir -p \"$1/m\" && echo 'FROM y' > \"$1/m/Dockerfile\"\n"
+               "printf x >> \"$1/runs\"\necho \"$1/m/Dockerfile\"\n",
+               0755));
+    g_assert_null(bb_dockerfile_prepared_cached(dockerfile));
+    g_autofree gchar *prepared = bb_dockerfile_prepare(dockerfile, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(prepare_runs(), ==, 1);
+    g_autofree gchar *hit = bb_dockerfile_prepared_cached(dockerfile);
+    g_assert_cmpstr(hit, ==, prepared);
+    g_assert_cmpuint(prepare_runs(), ==, 1);
+
+    /* The Dockerfile beside it changed: run again. */
+    g_free(put("memo/prov/Dockerfile", "FROM y2\n", 0644));
+    g_assert_null(bb_dockerfile_prepared_cached(dockerfile));
+    g_free(bb_dockerfile_prepare(dockerfile, NULL, &error));
+    g_assert_no_error(error);
+    g_autofree gchar *again = bb_dockerfile_prepared_cached(dockerfile);
+    g_assert_cmpstr(again, ==, prepared);
+    /* A shared script two levels up (make-base-image.sh) changed. */
+    g_free(put("memo/shared.sh", "#!/bin/sh\n", 0755));
+    g_assert_null(bb_dockerfile_prepared_cached(dockerfile));
+    g_free(bb_dockerfile_prepare(dockerfile, NULL, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(prepare_runs(), ==, 3);
+
+    /* The package spec (environment) changed; a refresh is asked for. */
+    g_setenv("BB_TEST_PACKAGE", "pkg@2", TRUE);
+    g_assert_null(bb_dockerfile_prepared_cached(dockerfile));
+    g_free(bb_dockerfile_prepare(dockerfile, NULL, &error));
+    g_assert_no_error(error);
+    g_autofree gchar *with_env = bb_dockerfile_prepared_cached(dockerfile);
+    g_assert_cmpstr(with_env, ==, prepared);
+    g_setenv("BB_NPM_REFRESH", "1", TRUE);
+    g_assert_null(bb_dockerfile_prepared_cached(dockerfile));
+    g_unsetenv("BB_NPM_REFRESH");
+
+    /* What it printed is gone: run again. */
+    g_assert_cmpint(g_unlink(prepared), ==, 0);
+    g_assert_null(bb_dockerfile_prepared_cached(dockerfile));
+
+    /* A corrupt memo is no memo. */
+    g_free(bb_dockerfile_prepare(dockerfile, NULL, &error));
+    g_assert_no_error(error);
+    g_autofree gchar *memo =
+        g_build_filename(g_get_user_cache_dir(), "bot-bottle", "prepared.ini", NULL);
+    g_assert_true(g_file_set_contents(memo, "[\x01broken\nkey", -1, NULL));
+    g_assert_null(bb_dockerfile_prepared_cached(dockerfile));
+    g_unsetenv("BB_TEST_PACKAGE");
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
     g_test_add_func("/providers/dockerfile/cascade", test_cascade);
     g_test_add_func("/providers/dockerfile/prepare", test_prepare);
+    g_test_add_func("/providers/dockerfile/prepare-memo", test_prepare_memo);
     return g_test_run();
 }

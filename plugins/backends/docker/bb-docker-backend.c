@@ -5,15 +5,20 @@
 #include <unistd.h>
 #include "bb-docker-api.h"
 #include "bb-docker-bottle.h"
+#include "bb-docker-image-cache.h"
 #include "bb-docker-image.h"
 #include "bb-docker-tar.h"
 #include "bb-docker-target.h"
 #include "bb-dockerfile.h"
 #include "bb-error.h"
+#include "bb-config.h"
 #include "bb-paths.h"
+#include "bb-registry.h"
 #include "bb-route-json.h"
 
 #define BB_SIDECAR_PLUGIN_DIR "/usr/lib/bot-bottle/plugins"
+/* Where the sidecar finds the contrib plugins the host accepted. */
+#define BB_SIDECAR_CONTRIB_DIR "/usr/lib/bot-bottle/contrib"
 /* Rule packs the detectors read (token patterns, injection phrases). */
 #define BB_SIDECAR_DATA_DIR "/usr/share/bot-bottle"
 #define BB_SIDECAR_UID 65532
@@ -177,6 +182,42 @@ bb_build_progress(const gchar *line, gpointer user_data)
         adapter->progress(line, -1, adapter->data);
 }
 
+/* The stat key of an agent build context: every file's metadata instead
+ * of a tar and hash of its contents (hundreds of MB with an npm tree). */
+static gchar *
+bb_docker_agent_context_key(const gchar *dockerfile)
+{
+    g_autofree gchar *context_dir = g_path_get_dirname(dockerfile);
+    g_autofree gchar *dockerfile_name = g_path_get_basename(dockerfile);
+    g_autoptr(BbImageStamp) stamp = bb_image_stamp_new("agent-image/1");
+    bb_image_stamp_add_text(stamp, "dockerfile", dockerfile_name);
+    bb_image_stamp_add_tree(stamp, context_dir);
+    return bb_image_stamp_get_key(stamp);
+}
+
+static gchar *
+bb_docker_agent_slot(const gchar *dockerfile)
+{
+    return g_strconcat("agent ", dockerfile, NULL);
+}
+
+/* The cached image of @dockerfile's context in @ref when the context is
+ * unchanged and the image still exists; @ref stays NULL otherwise. */
+static gboolean
+bb_docker_backend_find_agent_image(BbDockerBackend *self, const gchar *dockerfile, gchar **ref,
+                                   GError **error)
+{
+    g_autofree gchar *key = bb_docker_agent_context_key(dockerfile);
+    g_autofree gchar *slot = bb_docker_agent_slot(dockerfile);
+    g_autofree gchar *cached = bb_image_cache_lookup(slot, key);
+    gboolean exists = FALSE;
+    if (cached != NULL && !bb_docker_image_exists(self->client, cached, &exists, error))
+        return FALSE;
+    if (exists)
+        *ref = g_steal_pointer(&cached);
+    return TRUE;
+}
+
 gchar *
 bb_docker_backend_build_agent_image(BbDockerBackend *self, const gchar *dockerfile,
                                     BbProgressFunc progress, gpointer progress_data,
@@ -184,6 +225,13 @@ bb_docker_backend_build_agent_image(BbDockerBackend *self, const gchar *dockerfi
 {
     if (!bb_docker_backend_ensure_client(self, error))
         return NULL;
+    g_autofree gchar *cached = NULL;
+    if (!bb_docker_backend_find_agent_image(self, dockerfile, &cached, error))
+        return NULL;
+    if (cached != NULL)
+        return g_steal_pointer(&cached);
+    /* Keyed before reading: a file changed meanwhile makes the next start miss. */
+    g_autofree gchar *key = bb_docker_agent_context_key(dockerfile);
     g_autofree gchar *context_dir = g_path_get_dirname(dockerfile);
     g_autofree gchar *dockerfile_name = g_path_get_basename(dockerfile);
     g_autoptr(BbDockerTar) tar = bb_docker_tar_new();
@@ -195,14 +243,16 @@ bb_docker_backend_build_agent_image(BbDockerBackend *self, const gchar *dockerfi
     gboolean exists = FALSE;
     if (!bb_docker_image_exists(self->client, ref, &exists, error))
         return NULL;
-    if (exists)
-        return g_steal_pointer(&ref);
-    if (progress != NULL)
-        progress(ref, -1, progress_data);
-    BbBuildProgress adapter = {progress, progress_data};
-    if (!bb_docker_image_build(self->client, context, dockerfile_name, ref, bb_build_progress,
-                               &adapter, cancellable, error))
-        return NULL;
+    if (!exists) {
+        if (progress != NULL)
+            progress(ref, -1, progress_data);
+        BbBuildProgress adapter = {progress, progress_data};
+        if (!bb_docker_image_build(self->client, context, dockerfile_name, ref, bb_build_progress,
+                                   &adapter, cancellable, error))
+            return NULL;
+    }
+    g_autofree gchar *slot = bb_docker_agent_slot(dockerfile);
+    bb_image_cache_store(slot, key, ref, NULL);
     return g_steal_pointer(&ref);
 }
 
@@ -227,6 +277,74 @@ bb_docker_plugin_files(const gchar *dirs)
     return files;
 }
 
+static gboolean
+bb_docker_contrib_disabled(void)
+{
+    const gchar *value = g_getenv("BOT_BOTTLE_NO_CONTRIB");
+    return value != NULL && *value != '\0' && g_strcmp0(value, "0") != 0;
+}
+
+/* Candidate contrib modules: the .so files in @contrib_dir/<name>/, as the loader
+ * finds them (it decides, on a cache miss, which of them are good). */
+static GPtrArray *
+bb_docker_contrib_candidates(const gchar *contrib_dir)
+{
+    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GDir) handle = bb_docker_contrib_disabled() ? NULL : g_dir_open(contrib_dir, 0, NULL);
+    const gchar *name;
+    while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
+        g_autofree gchar *dir = g_build_filename(contrib_dir, name, NULL);
+        if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+            continue;
+        g_autoptr(GPtrArray) modules = bb_docker_plugin_files(dir);
+        for (guint i = 0; i + 1 < modules->len; i++)
+            g_ptr_array_add(files, g_strdup(g_ptr_array_index(modules, i)));
+    }
+    g_ptr_array_sort(files, bb_docker_compare_paths);
+    g_ptr_array_add(files, NULL);
+    return files;
+}
+
+static gboolean
+bb_docker_plugin_runs_in_proxy(const BbPluginInfo *info)
+{
+    const gchar *const *kinds = (const gchar *const *)info->kinds;
+    return kinds != NULL && (g_strv_contains(kinds, "detector") || g_strv_contains(kinds, "auth"));
+}
+
+/* The contrib candidates the host's loader accepts and the proxy can use
+ * (detectors, auth schemes). A private registry asks the loader, with the
+ * same checks and the same built-ins the CLI has; a module the CLI
+ * already opened is not opened twice (dlopen shares it). A provider or
+ * backend module has nothing to do in the proxy and stays out of it. */
+static GPtrArray *
+bb_docker_sidecar_contrib_filter(const gchar *const *candidates, gpointer user_data)
+{
+    const gchar *contrib_dir = user_data;
+    GPtrArray *accepted = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(BbRegistry) registry = bb_registry_new();
+    g_autoptr(GError) error = NULL;
+    if (!bb_registry_load_all(registry, contrib_dir, &error)) {
+        g_warning("No contrib plugin goes into the sidecar: %s", error->message);
+        return accepted;
+    }
+    GPtrArray *plugins = bb_registry_get_plugins(registry);
+    for (guint i = 0; i < plugins->len; i++) {
+        const BbPluginInfo *info = g_ptr_array_index(plugins, i);
+        if (info->origin != BB_PLUGIN_ORIGIN_CONTRIB || !g_strv_contains(candidates, info->path))
+            continue;
+        if (info->status != BB_PLUGIN_STATUS_LOADED)
+            g_warning("The contrib plugin %s is left out of the sidecar: %s", info->path,
+                      info->error != NULL ? info->error->message : "not loaded");
+        else if (bb_docker_plugin_runs_in_proxy(info))
+            g_ptr_array_add(accepted, g_strdup(info->path));
+        else
+            g_debug("contrib plugin %s has no detector or auth scheme: not in the sidecar",
+                    info->path);
+    }
+    return accepted;
+}
+
 gchar *
 bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
                                    const gchar *plugin_dirs, GError **error)
@@ -241,10 +359,14 @@ bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
         return NULL;
     }
     g_autoptr(GPtrArray) plugins = bb_docker_plugin_files(plugin_dirs);
+    g_autofree gchar *config_dir = bb_config_dir();
+    g_autofree gchar *contrib_dir = g_build_filename(config_dir, "contrib", NULL);
+    g_autoptr(GPtrArray) contrib = bb_docker_contrib_candidates(contrib_dir);
     const gchar *programs[] = {program, NULL};
     g_autofree gchar *rules = bb_data_path("rules", NULL);
     const gchar *trees[] = {rules, BB_SIDECAR_DATA_DIR "/rules", NULL};
     const gchar *env[] = {"BOT_BOTTLE_PLUGIN_PATH=" BB_SIDECAR_PLUGIN_DIR,
+                          "BOT_BOTTLE_SIDECAR_CONTRIB=" BB_SIDECAR_CONTRIB_DIR,
                           "BOT_BOTTLE_DATA_DIR=" BB_SIDECAR_DATA_DIR, NULL};
     const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
     BbDockerImageRecipe recipe = {
@@ -257,8 +379,11 @@ bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
         .uid = BB_SIDECAR_UID,
         .user_name = "bbsidecar",
         .dirs = dirs,
+        .contrib_plugins = (const gchar *const *)contrib->pdata,
+        .contrib_dir = BB_SIDECAR_CONTRIB_DIR,
     };
-    return bb_docker_image_assemble(self->client, &recipe, error);
+    return bb_docker_image_assemble_cached(self->client, &recipe, bb_docker_sidecar_contrib_filter,
+                                           contrib_dir, error);
 }
 
 static const gchar *
@@ -268,7 +393,8 @@ bb_docker_sidecar_program(void)
     return program != NULL ? program : BB_DOCKER_SIDECAR_PROGRAM;
 }
 
-/* The sidecar loads the same built-in plugins as the CLI (never contrib). */
+/* The sidecar loads the same built-in plugins as the CLI, and the
+ * contrib detectors and auth schemes the CLI's loader accepts. */
 static const gchar *
 bb_docker_sidecar_plugin_dirs(void)
 {
@@ -292,14 +418,23 @@ bb_docker_backend_prepare_images(BbBackend *backend, BbPlan *plan, BbProgressFun
     }
     const gchar *dockerfile = bb_plan_get_dockerfile(plan);
     if (dockerfile != NULL) {
-        /* Fetch on the host what the offline build needs (npm packages). */
-        g_autofree gchar *prepared = bb_dockerfile_prepare(dockerfile, cancellable, error);
-        if (prepared == NULL)
+        g_autofree gchar *ref = NULL;
+        /* Nothing changed since the last start: neither the prepare
+         * program (npm, docker CLI) nor a context hash runs. */
+        g_autofree gchar *prepared = bb_dockerfile_prepared_cached(dockerfile);
+        if (prepared != NULL && !bb_docker_backend_find_agent_image(self, prepared, &ref, error))
             return FALSE;
-        g_autofree gchar *ref = bb_docker_backend_build_agent_image(
-            self, prepared, progress, progress_data, cancellable, error);
-        if (ref == NULL)
-            return FALSE;
+        if (ref == NULL) {
+            /* Fetch on the host what the offline build needs (npm packages). */
+            g_free(prepared);
+            prepared = bb_dockerfile_prepare(dockerfile, cancellable, error);
+            if (prepared == NULL)
+                return FALSE;
+            ref = bb_docker_backend_build_agent_image(self, prepared, progress, progress_data,
+                                                      cancellable, error);
+            if (ref == NULL)
+                return FALSE;
+        }
         bb_docker_backend_set_agent_image(self, ref);
     }
     if (self->agent_image == NULL) {
@@ -447,6 +582,25 @@ bb_docker_backend_cleanup(BbBackend *backend, const gchar *slug, GError **error)
     return bb_docker_bottle_cleanup_orphans(self->client, NULL, error);
 }
 
+/* Sidecar and agent images no container uses, except the ones the
+ * image cache names (what the current inputs produce) and ours. */
+static GPtrArray *
+bb_docker_backend_prune_images(BbBackend *backend, GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return NULL;
+    g_autoptr(GPtrArray) keep = bb_image_cache_refs();
+    if (self->sidecar_image != NULL)
+        g_ptr_array_add(keep, g_strdup(self->sidecar_image));
+    if (self->agent_image != NULL)
+        g_ptr_array_add(keep, g_strdup(self->agent_image));
+    g_ptr_array_add(keep, NULL);
+    const gchar *repositories[] = {"bot-bottle-sidecar", "bot-bottle-agent", NULL};
+    return bb_docker_image_prune(self->client, repositories, (const gchar *const *)keep->pdata,
+                                 error);
+}
+
 static gchar *
 bb_docker_backend_commit(BbBackend *backend, const gchar *slug, GError **error)
 {
@@ -497,4 +651,5 @@ bb_docker_backend_iface_init(BbBackendInterface *iface)
     iface->cleanup = bb_docker_backend_cleanup;
     iface->commit = bb_docker_backend_commit;
     iface->get_target = bb_docker_backend_get_target;
+    iface->prune_images = bb_docker_backend_prune_images;
 }

@@ -2,6 +2,7 @@
 
 #include <string.h>
 #include "bb-docker-api.h"
+#include "bb-docker-image-cache.h"
 #include "bb-docker-tar.h"
 #include "bb-error.h"
 
@@ -52,14 +53,13 @@ bb_docker_shared_libraries(const gchar *path, gchar **interpreter, GError **erro
 typedef struct {
     BbDockerTar *tar;
     GChecksum *checksum;
+    GPtrArray *host_files; /* every host file read: the cache re-stats them */
 } BbImageBuilder;
 
+/* The parent directories of @image_path, root-owned 0755. */
 static gboolean
-bb_image_add_host_file(BbImageBuilder *builder, const gchar *host_path, const gchar *image_path,
-                       GError **error)
+bb_image_add_parents(BbImageBuilder *builder, const gchar *image_path, GError **error)
 {
-    if (bb_docker_tar_contains(builder->tar, image_path))
-        return TRUE;
     g_autofree gchar *dir = g_path_get_dirname(image_path);
     g_auto(GStrv) parts = g_strsplit(dir, "/", -1);
     g_autoptr(GString) prefix = g_string_new(NULL);
@@ -71,21 +71,31 @@ bb_image_add_host_file(BbImageBuilder *builder, const gchar *host_path, const gc
             !bb_docker_tar_add_dir(builder->tar, prefix->str, 0755, 0, 0, error))
             return FALSE;
     }
+    return TRUE;
+}
+
+static gboolean
+bb_image_add_host_file(BbImageBuilder *builder, const gchar *host_path, const gchar *image_path,
+                       GError **error)
+{
+    if (bb_docker_tar_contains(builder->tar, image_path))
+        return TRUE;
+    if (!bb_image_add_parents(builder, image_path, error))
+        return FALSE;
     g_autofree gchar *contents = NULL;
     gsize length = 0;
     if (!g_file_get_contents(host_path, &contents, &length, error))
         return FALSE;
     g_checksum_update(builder->checksum, (const guchar *)image_path, strlen(image_path) + 1);
     g_checksum_update(builder->checksum, (const guchar *)contents, length);
+    g_ptr_array_add(builder->host_files, g_strdup(host_path));
     return bb_docker_tar_add_host_file(builder->tar, host_path, image_path, 0, 0, error);
 }
 
+/* The shared libraries ldd resolves for @host_path, and its interpreter. */
 static gboolean
-bb_image_add_with_libraries(BbImageBuilder *builder, const gchar *host_path,
-                            const gchar *image_path, GError **error)
+bb_image_add_libraries(BbImageBuilder *builder, const gchar *host_path, GError **error)
 {
-    if (!bb_image_add_host_file(builder, host_path, image_path, error))
-        return FALSE;
     g_autofree gchar *interpreter = NULL;
     g_autoptr(GPtrArray) libraries = bb_docker_shared_libraries(host_path, &interpreter, error);
     if (libraries == NULL)
@@ -101,6 +111,40 @@ bb_image_add_with_libraries(BbImageBuilder *builder, const gchar *host_path,
             return FALSE;
     }
     return TRUE;
+}
+
+static gboolean
+bb_image_add_with_libraries(BbImageBuilder *builder, const gchar *host_path,
+                            const gchar *image_path, GError **error)
+{
+    return bb_image_add_host_file(builder, host_path, image_path, error) &&
+           bb_image_add_libraries(builder, host_path, error);
+}
+
+/* A contrib module at @contrib_dir/<its directory's name>/<file>: root
+ * owned, 0644, in 0755 root directories, so the sidecar's loader (which
+ * runs as an unprivileged user) trusts it exactly as the host's did. */
+static gboolean
+bb_image_add_contrib(BbImageBuilder *builder, const gchar *host_path, const gchar *contrib_dir,
+                     GError **error)
+{
+    g_autofree gchar *host_dir = g_path_get_dirname(host_path);
+    g_autofree gchar *dir_name = g_path_get_basename(host_dir);
+    g_autofree gchar *file_name = g_path_get_basename(host_path);
+    g_autofree gchar *image_path = g_build_filename(contrib_dir, dir_name, file_name, NULL);
+    if (bb_docker_tar_contains(builder->tar, image_path))
+        return TRUE;
+    g_autofree gchar *contents = NULL;
+    gsize length = 0;
+    if (!bb_image_add_parents(builder, image_path, error) ||
+        !g_file_get_contents(host_path, &contents, &length, error))
+        return FALSE;
+    g_checksum_update(builder->checksum, (const guchar *)image_path, strlen(image_path) + 1);
+    g_checksum_update(builder->checksum, (const guchar *)contents, length);
+    g_ptr_array_add(builder->host_files, g_strdup(host_path));
+    g_autoptr(GBytes) bytes = g_bytes_new_take(g_steal_pointer(&contents), length);
+    return bb_docker_tar_add_file(builder->tar, image_path, bytes, 0644, 0, 0, error) &&
+           bb_image_add_libraries(builder, host_path, error);
 }
 
 static gint
@@ -203,12 +247,15 @@ bb_image_changes(const BbDockerImageRecipe *recipe)
     return changes;
 }
 
-gchar *
-bb_docker_image_assemble(BbDockerClient *client, const BbDockerImageRecipe *recipe, GError **error)
+/* Builds the rootfs of @recipe and imports it unless an image of the same
+ * content exists; every host file read goes to @host_files. */
+static gchar *
+bb_image_assemble(BbDockerClient *client, const BbDockerImageRecipe *recipe, GPtrArray *host_files,
+                  GError **error)
 {
     g_autoptr(BbDockerTar) tar = bb_docker_tar_new();
     g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
-    BbImageBuilder builder = {tar, checksum};
+    BbImageBuilder builder = {tar, checksum, host_files};
     if (!bb_image_add_skeleton(&builder, recipe, error))
         return NULL;
     for (const gchar *const *program = recipe->programs; program != NULL && *program != NULL;
@@ -228,6 +275,10 @@ bb_docker_image_assemble(BbDockerClient *client, const BbDockerImageRecipe *reci
         if (!bb_image_add_with_libraries(&builder, *plugin, image_path, error))
             return NULL;
     }
+    for (const gchar *const *plugin = recipe->contrib_plugins; plugin != NULL && *plugin != NULL;
+         plugin++)
+        if (!bb_image_add_contrib(&builder, *plugin, recipe->contrib_dir, error))
+            return NULL;
     g_autoptr(GPtrArray) changes = bb_image_changes(recipe);
     for (guint i = 0; i + 1 < changes->len; i++) {
         const gchar *change = g_ptr_array_index(changes, i);
@@ -245,4 +296,190 @@ bb_docker_image_assemble(BbDockerClient *client, const BbDockerImageRecipe *reci
     if (!bb_docker_image_import(client, archive, ref, (const gchar *const *)changes->pdata, error))
         return NULL;
     return g_steal_pointer(&ref);
+}
+
+gchar *
+bb_docker_image_assemble(BbDockerClient *client, const BbDockerImageRecipe *recipe, GError **error)
+{
+    g_autoptr(GPtrArray) host_files = g_ptr_array_new_with_free_func(g_free);
+    return bb_image_assemble(client, recipe, host_files, error);
+}
+
+static void
+bb_image_stamp_list(BbImageStamp *stamp, const gchar *what, const gchar *const *list)
+{
+    for (const gchar *const *item = list; item != NULL && *item != NULL; item++)
+        bb_image_stamp_add_text(stamp, what, *item);
+}
+
+/* The key: the recipe itself and the metadata of every input it names.
+ * Libraries are not here (finding them takes ldd): the cache entry
+ * records them and re-stats them on a hit. */
+static gchar *
+bb_image_recipe_key(const BbDockerImageRecipe *recipe)
+{
+    g_autoptr(BbImageStamp) stamp = bb_image_stamp_new("assembled-image/1");
+    bb_image_stamp_add_text(stamp, "repository", recipe->repository);
+    bb_image_stamp_add_text(stamp, "plugin-dir", recipe->plugin_dir);
+    bb_image_stamp_add_text(stamp, "contrib-dir", recipe->contrib_dir);
+    g_autofree gchar *uid = g_strdup_printf("%u", recipe->uid);
+    bb_image_stamp_add_text(stamp, "uid", uid);
+    bb_image_stamp_add_text(stamp, "user", recipe->user_name);
+    bb_image_stamp_list(stamp, "env", recipe->env);
+    bb_image_stamp_list(stamp, "dir", recipe->dirs);
+    for (const gchar *const *program = recipe->programs; program != NULL && *program != NULL;
+         program++)
+        bb_image_stamp_add_file(stamp, *program);
+    for (const gchar *const *tree = recipe->trees;
+         tree != NULL && tree[0] != NULL && tree[1] != NULL; tree += 2) {
+        bb_image_stamp_add_text(stamp, "tree", tree[1]);
+        bb_image_stamp_add_tree(stamp, tree[0]);
+    }
+    for (const gchar *const *plugin = recipe->plugins; plugin != NULL && *plugin != NULL; plugin++)
+        bb_image_stamp_add_file(stamp, *plugin);
+    /* Contrib candidates with their directories' owner and mode: the
+     * host loader's verdict on them depends on both. */
+    for (const gchar *const *plugin = recipe->contrib_plugins; plugin != NULL && *plugin != NULL;
+         plugin++) {
+        g_autofree gchar *dir = g_path_get_dirname(*plugin);
+        g_autofree gchar *parent = g_path_get_dirname(dir);
+        bb_image_stamp_add_dir_owner(stamp, parent);
+        bb_image_stamp_add_dir_owner(stamp, dir);
+        bb_image_stamp_add_file(stamp, *plugin);
+    }
+    return bb_image_stamp_get_key(stamp);
+}
+
+gchar *
+bb_docker_image_assemble_cached(BbDockerClient *client, const BbDockerImageRecipe *recipe,
+                                BbDockerContribFilter filter, gpointer filter_data, GError **error)
+{
+    g_autofree gchar *key = bb_image_recipe_key(recipe);
+    g_autofree gchar *slot = g_strdup_printf(
+        "assembled %s %s", recipe->repository,
+        recipe->programs != NULL && recipe->programs[0] != NULL ? recipe->programs[0] : "");
+    g_autofree gchar *cached = bb_image_cache_lookup(slot, key);
+    gboolean exists = FALSE;
+    if (cached != NULL && !bb_docker_image_exists(client, cached, &exists, error))
+        return NULL;
+    if (exists) {
+        g_debug("image cache hit: %s", cached);
+        return g_steal_pointer(&cached);
+    }
+    g_autoptr(GPtrArray) contrib = NULL;
+    BbDockerImageRecipe chosen = *recipe;
+    if (filter != NULL && recipe->contrib_plugins != NULL) {
+        contrib = filter(recipe->contrib_plugins, filter_data);
+        g_ptr_array_add(contrib, NULL);
+        chosen.contrib_plugins = (const gchar *const *)contrib->pdata;
+    }
+    g_autoptr(GPtrArray) host_files = g_ptr_array_new_with_free_func(g_free);
+    g_autofree gchar *ref = bb_image_assemble(client, &chosen, host_files, error);
+    if (ref == NULL)
+        return NULL;
+    g_ptr_array_add(host_files, NULL);
+    bb_image_cache_store(slot, key, ref, (const gchar *const *)host_files->pdata);
+    return g_steal_pointer(&ref);
+}
+
+static gboolean
+bb_image_in(const gchar *const *list, const gchar *value)
+{
+    return list != NULL && g_strv_contains(list, value);
+}
+
+/* Image ids some container (running or not) was created from. */
+static GHashTable *
+bb_image_ids_in_use(BbDockerClient *client, GError **error)
+{
+    g_autoptr(JsonNode) reply =
+        bb_docker_client_call(client, "GET", "/containers/json?all=1", NULL, NULL, NULL, error);
+    if (reply == NULL || !JSON_NODE_HOLDS_ARRAY(reply)) {
+        if (error != NULL && *error == NULL)
+            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Docker engine: no container list");
+        return NULL;
+    }
+    GHashTable *ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    JsonArray *containers = json_node_get_array(reply);
+    for (guint i = 0; i < json_array_get_length(containers); i++) {
+        JsonObject *container = json_array_get_object_element(containers, i);
+        const gchar *id =
+            container != NULL
+                ? json_object_get_string_member_with_default(container, "ImageID", NULL)
+                : NULL;
+        if (id != NULL)
+            g_hash_table_add(ids, g_strdup(id));
+    }
+    return ids;
+}
+
+static JsonArray *
+bb_image_list(BbDockerClient *client, const gchar *repository, GError **error)
+{
+    g_autofree gchar *filter = g_strdup_printf("{\"reference\":[\"%s\"]}", repository);
+    g_autofree gchar *filter_q = bb_docker_query_escape(filter);
+    g_autofree gchar *path = g_strdup_printf("/images/json?filters=%s", filter_q);
+    g_autoptr(JsonNode) reply = bb_docker_client_call(client, "GET", path, NULL, NULL, NULL, error);
+    if (reply == NULL || !JSON_NODE_HOLDS_ARRAY(reply)) {
+        if (error != NULL && *error == NULL)
+            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Docker engine: no image list");
+        return NULL;
+    }
+    return json_array_ref(json_node_get_array(reply));
+}
+
+/* Untags @tag without force: the engine refuses (409) while any
+ * container, even a stopped one, still uses it, and we let it. */
+static gboolean
+bb_image_untag(BbDockerClient *client, const gchar *tag, gboolean *removed, GError **error)
+{
+    static const guint ok_statuses[] = {404, 409, 0};
+    g_autofree gchar *tag_q = bb_docker_query_escape(tag);
+    g_autofree gchar *path = g_strdup_printf("/images/%s", tag_q);
+    guint status = 0;
+    g_autoptr(GError) local_error = NULL;
+    JsonNode *node =
+        bb_docker_client_call(client, "DELETE", path, NULL, ok_statuses, &status, &local_error);
+    g_clear_pointer(&node, json_node_unref);
+    if (local_error != NULL) {
+        g_propagate_error(error, g_steal_pointer(&local_error));
+        return FALSE;
+    }
+    *removed = status == 200;
+    return TRUE;
+}
+
+GPtrArray *
+bb_docker_image_prune(BbDockerClient *client, const gchar *const *repositories,
+                      const gchar *const *keep, GError **error)
+{
+    g_autoptr(GHashTable) in_use = bb_image_ids_in_use(client, error);
+    if (in_use == NULL)
+        return NULL;
+    g_autoptr(GPtrArray) removed = g_ptr_array_new_with_free_func(g_free);
+    for (const gchar *const *repository = repositories; *repository != NULL; repository++) {
+        g_autoptr(JsonArray) images = bb_image_list(client, *repository, error);
+        if (images == NULL)
+            return NULL;
+        g_autofree gchar *prefix = g_strconcat(*repository, ":", NULL);
+        for (guint i = 0; i < json_array_get_length(images); i++) {
+            JsonObject *image = json_array_get_object_element(images, i);
+            const gchar *id = json_object_get_string_member_with_default(image, "Id", "");
+            JsonNode *tags = json_object_get_member(image, "RepoTags");
+            if (g_hash_table_contains(in_use, id) || tags == NULL || !JSON_NODE_HOLDS_ARRAY(tags))
+                continue;
+            JsonArray *list = json_node_get_array(tags);
+            for (guint t = 0; t < json_array_get_length(list); t++) {
+                const gchar *tag = json_array_get_string_element(list, t);
+                gboolean gone = FALSE;
+                if (tag == NULL || !g_str_has_prefix(tag, prefix) || bb_image_in(keep, tag))
+                    continue;
+                if (!bb_image_untag(client, tag, &gone, error))
+                    return NULL;
+                if (gone)
+                    g_ptr_array_add(removed, g_strdup(tag));
+            }
+        }
+    }
+    return g_steal_pointer(&removed);
 }

@@ -26,6 +26,10 @@ typedef struct {
     guint uid;               /* the image's user, created in /etc/passwd */
     const gchar *user_name;
     const gchar *const *dirs; /* writable dirs owned by @uid, mode 0700 */
+    /* Third-party modules (host paths …/contrib/<name>/<file>.so), placed at
+     * @contrib_dir/<name>/<file>.so, root-owned 0644, with their libraries. */
+    const gchar *const *contrib_plugins;
+    const gchar *contrib_dir;
 } BbDockerImageRecipe;
 
 /* Shared libraries @path needs, as absolute host paths (empty for static
@@ -36,5 +40,23 @@ GPtrArray *bb_docker_shared_libraries(const gchar *path, gchar **interpreter, GE
  * unless it already exists. */
 gchar *bb_docker_image_assemble(BbDockerClient *client, const BbDockerImageRecipe *recipe,
                                 GError **error);
+
+/* Which of the contrib candidates go into the image (a new array of
+ * host paths, owned by the caller); called only when the image is built. */
+typedef GPtrArray *(*BbDockerContribFilter)(const gchar *const *candidates, gpointer user_data);
+
+/* bb_docker_image_assemble behind the stat-keyed cache
+ * (bb-docker-image-cache.h): when no input changed and the image still
+ * exists, the cached ref, for the price of some stat() calls and one
+ * image inspect. Otherwise assembles (keeping only what @filter, if
+ * given, selects of @recipe's contrib plugins) and records the result. */
+gchar *bb_docker_image_assemble_cached(BbDockerClient *client, const BbDockerImageRecipe *recipe,
+                                       BbDockerContribFilter filter, gpointer filter_data,
+                                       GError **error);
+
+/* Removes the tags of @repositories' images that no container (running
+ * or stopped) uses, except those in @keep. Returns the tags removed. */
+GPtrArray *bb_docker_image_prune(BbDockerClient *client, const gchar *const *repositories,
+                                 const gchar *const *keep, GError **error);
 
 G_END_DECLS
