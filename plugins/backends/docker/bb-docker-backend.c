@@ -13,6 +13,7 @@
 #include "bb-error.h"
 #include "bb-config.h"
 #include "bb-paths.h"
+#include "bb-plugin-file.h"
 #include "bb-registry.h"
 #include "bb-route-json.h"
 
@@ -314,29 +315,36 @@ bb_docker_plugin_runs_in_proxy(const BbPluginInfo *info)
 
 /* The contrib candidates the host's loader accepts and the proxy can use
  * (detectors, auth schemes). A private registry asks the loader, with the
- * same checks and the same built-ins the CLI has; a module the CLI
- * already opened is not opened twice (dlopen shares it). A provider or
- * backend module has nothing to do in the proxy and stays out of it. */
+ * checks the CLI's registry made (directory and file ownership and mode,
+ * ELF sanity, descriptor, registration); a module the CLI already opened
+ * is shared by dlopen, not opened twice. Built-ins are not reloaded: the
+ * sidecar refuses a contrib plugin whose name clashes with one anyway.
+ * A provider or backend module has nothing to do in the proxy. */
 static GPtrArray *
 bb_docker_sidecar_contrib_filter(const gchar *const *candidates, gpointer user_data)
 {
     const gchar *contrib_dir = user_data;
     GPtrArray *accepted = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(BbRegistry) registry = bb_registry_new();
     g_autoptr(GError) error = NULL;
-    if (!bb_registry_load_all(registry, contrib_dir, &error)) {
+    if (!bb_plugin_dir_check_trusted(contrib_dir, &error)) {
         g_warning("No contrib plugin goes into the sidecar: %s", error->message);
         return accepted;
+    }
+    g_autoptr(BbRegistry) registry = bb_registry_new();
+    for (const gchar *const *path = candidates; *path != NULL; path++) {
+        g_autoptr(GError) load_error = NULL;
+        if (!bb_registry_load_file(registry, *path, BB_PLUGIN_ORIGIN_CONTRIB, &load_error)) {
+            g_warning("The contrib plugin %s is left out of the sidecar: %s", *path,
+                      load_error->message);
+            continue;
+        }
     }
     GPtrArray *plugins = bb_registry_get_plugins(registry);
     for (guint i = 0; i < plugins->len; i++) {
         const BbPluginInfo *info = g_ptr_array_index(plugins, i);
-        if (info->origin != BB_PLUGIN_ORIGIN_CONTRIB || !g_strv_contains(candidates, info->path))
-            continue;
         if (info->status != BB_PLUGIN_STATUS_LOADED)
-            g_warning("The contrib plugin %s is left out of the sidecar: %s", info->path,
-                      info->error != NULL ? info->error->message : "not loaded");
-        else if (bb_docker_plugin_runs_in_proxy(info))
+            continue;
+        if (bb_docker_plugin_runs_in_proxy(info))
             g_ptr_array_add(accepted, g_strdup(info->path));
         else
             g_debug("contrib plugin %s has no detector or auth scheme: not in the sidecar",

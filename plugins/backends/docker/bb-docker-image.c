@@ -368,7 +368,7 @@ bb_docker_image_assemble_cached(BbDockerClient *client, const BbDockerImageRecip
     }
     g_autoptr(GPtrArray) contrib = NULL;
     BbDockerImageRecipe chosen = *recipe;
-    if (filter != NULL && recipe->contrib_plugins != NULL) {
+    if (filter != NULL && recipe->contrib_plugins != NULL && recipe->contrib_plugins[0] != NULL) {
         contrib = filter(recipe->contrib_plugins, filter_data);
         g_ptr_array_add(contrib, NULL);
         chosen.contrib_plugins = (const gchar *const *)contrib->pdata;
