@@ -117,6 +117,22 @@ test_commit_and_cleanup_without_backend(void)
         ==, 0);
 }
 
+/* --images with no engine: nothing pruned, and the JSON says so. */
+static void
+test_cleanup_images_without_backend(void)
+{
+    const gchar *cleanup[] = {"cleanup", "--images", "--json", NULL};
+    g_autoptr(CliResult) result = run_cli_env(NULL, no_engine, cleanup);
+    g_assert_cmpint(result->status, ==, 0);
+    g_autoptr(JsonNode) root = parse_json(result->out);
+    JsonObject *object = json_node_get_object(root);
+    g_assert_true(json_object_has_member(object, "images"));
+    g_assert_cmpuint(json_array_get_length(json_object_get_array_member(object, "images")), ==, 0);
+    const gchar *help[] = {"cleanup", "--help", NULL};
+    g_autoptr(CliResult) usage = run_cli_env(NULL, no_engine, help);
+    g_assert_nonnull(strstr(usage->out, "--images"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -129,5 +145,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/lifecycle/resume-unknown", test_resume_unknown);
     g_test_add_func("/cli/lifecycle/commit-cleanup-without-backend",
                     test_commit_and_cleanup_without_backend);
+    g_test_add_func("/cli/lifecycle/cleanup-images-without-backend",
+                    test_cleanup_images_without_backend);
     return g_test_run();
 }
