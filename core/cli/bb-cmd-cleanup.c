@@ -95,8 +95,8 @@ bb_cmd_cleanup(BbCli *cli, gint argc, gchar **argv)
     if (!bb_cli_parse_options(cli, &argc, &argv, "[SLUG]",
                               "Remove every bottle whose bot-bottle process is gone (containers, "
                               "networks, volumes),\nor, with SLUG, that bottle whatever its "
-                              "state. Safe to run any time. --images also removes sidecar and "
-                              "agent images\nleft over from earlier builds.",
+                              "state. Safe to run any time.\nWith --images, also the sidecar and "
+                              "agent images earlier builds left behind.",
                               entries))
         return BB_EXIT_USAGE;
     if (argc > 2 || (argc == 2 && !bb_bottle_state_valid_slug(argv[1]))) {
