@@ -216,7 +216,8 @@ bb_image_cache_trim(JsonObject *slots)
                 oldest = l->data;
             }
         }
-        json_object_remove_member(slots, oldest);
+        g_autofree gchar *victim = g_strdup(oldest); /* the object owns @oldest */
+        json_object_remove_member(slots, victim);
     }
 }
 
