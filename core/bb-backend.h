@@ -50,6 +50,9 @@ G_DECLARE_INTERFACE(BbBackend, bb_backend, BB, BACKEND, GObject)
  * @commit: snapshot the agent to an image; returns the image reference. Since: 0.1
  * @get_target: the running agent of bottle @slug as a provisioning target
  *   (git config, prompt, skills). Since: 0.1 (ABI 1.1)
+ * @warm: keep @count idle bottles for @plan made ahead, so the next launch
+ *   of the same plan claims one instead of creating everything (0 removes
+ *   them); @made and @removed report what changed. Since: 0.1 (ABI 1.1)
  */
 struct _BbBackendInterface {
     GTypeInterface parent_iface;
@@ -66,6 +69,8 @@ struct _BbBackendInterface {
     gboolean (*cleanup)(BbBackend *self, const gchar *slug, GError **error);
     gchar *(*commit)(BbBackend *self, const gchar *slug, GError **error);
     BbAgentTarget *(*get_target)(BbBackend *self, const gchar *slug, GError **error);
+    gboolean (*warm)(BbBackend *self, BbPlan *plan, guint count, guint *made, guint *removed,
+                     GError **error);
 };
 
 gboolean bb_backend_is_available(BbBackend *self, GError **error);
@@ -81,5 +86,7 @@ gboolean bb_backend_stop(BbBackend *self, const gchar *slug, GError **error);
 gboolean bb_backend_cleanup(BbBackend *self, const gchar *slug, GError **error);
 gchar *bb_backend_commit(BbBackend *self, const gchar *slug, GError **error);
 BbAgentTarget *bb_backend_get_target(BbBackend *self, const gchar *slug, GError **error);
+gboolean bb_backend_warm(BbBackend *self, BbPlan *plan, guint count, guint *made, guint *removed,
+                         GError **error);
 
 G_END_DECLS

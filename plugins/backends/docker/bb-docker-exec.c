@@ -1,14 +1,11 @@
 /* Exec, attach and logs: the calls that read Docker's multiplexed
  * stdout/stderr stream (8-byte frame header: stream, 0, 0, 0, size BE32). */
 #include "bb-docker-api.h"
+#include "bb-docker-frames.h"
 
 #include <string.h>
 #include <unistd.h>
 #include "bb-error.h"
-
-#define BB_DOCKER_FRAME_HEADER 8
-/* Frames are bounded so a confused stream cannot make us allocate GBs. */
-#define BB_DOCKER_MAX_FRAME (16 * 1024 * 1024)
 
 static gboolean
 bb_docker_write_fd(int fd, const guint8 *data, gsize length)
@@ -27,42 +24,22 @@ bb_docker_write_fd(int fd, const guint8 *data, gsize length)
 static gboolean
 bb_docker_demux(GInputStream *in, GByteArray *out, GByteArray *err, GError **error)
 {
-    g_autofree guint8 *payload = NULL;
-    gsize capacity = 0;
-    for (;;) {
-        guint8 header[BB_DOCKER_FRAME_HEADER];
-        gsize got = 0;
-        if (!g_input_stream_read_all(in, header, sizeof header, &got, NULL, error))
-            return FALSE;
-        if (got == 0)
-            return TRUE;
-        if (got != sizeof header) {
-            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Truncated stream frame from Docker");
-            return FALSE;
-        }
-        guint32 size = ((guint32)header[4] << 24) | ((guint32)header[5] << 16) |
-                       ((guint32)header[6] << 8) | header[7];
-        if (size > BB_DOCKER_MAX_FRAME) {
-            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Oversized stream frame from Docker");
-            return FALSE;
-        }
-        if (size > capacity) {
-            payload = g_realloc(payload, size);
-            capacity = size;
-        }
-        if (!g_input_stream_read_all(in, payload, size, &got, NULL, error))
-            return FALSE;
-        if (got != size) {
-            g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "Truncated stream frame from Docker");
-            return FALSE;
-        }
-        gboolean is_err = header[0] == 2;
+    g_autoptr(GByteArray) payload = g_byte_array_new();
+    guint8 type = 0;
+    g_autoptr(GError) local_error = NULL;
+    while (bb_docker_frame_read(in, &type, payload, &local_error)) {
+        gboolean is_err = type == BB_DOCKER_FRAME_STDERR;
         GByteArray *sink = is_err ? err : out;
         if (sink != NULL)
-            g_byte_array_append(sink, payload, size);
+            g_byte_array_append(sink, payload->data, payload->len);
         else
-            bb_docker_write_fd(is_err ? STDERR_FILENO : STDOUT_FILENO, payload, size);
+            bb_docker_write_fd(is_err ? STDERR_FILENO : STDOUT_FILENO, payload->data, payload->len);
     }
+    if (local_error != NULL) {
+        g_propagate_error(error, g_steal_pointer(&local_error));
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean
