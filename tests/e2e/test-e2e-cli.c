@@ -735,14 +735,137 @@ write_manifests(const gchar *dockerfile_dir)
     g_autofree gchar *skilled = g_build_filename(agents, skilled_name, NULL);
     g_assert_true(g_file_set_contents(
         skilled, "---\nbottle: e2e\nskills: [review]\n---\nProvisioned agent prompt.\n", -1, NULL));
-    const gchar *names[] = {AGENT("net"),       AGENT("peer"), AGENT("exit"), AGENT("missing"),
-                            AGENT("preflight"), AGENT("kill"), AGENT("term"), AGENT("commit"),
-                            AGENT("pty"),       NULL};
+    const gchar *names[] = {AGENT("net"),       AGENT("peer"), AGENT("exit"),     AGENT("missing"),
+                            AGENT("preflight"), AGENT("kill"), AGENT("term"),     AGENT("commit"),
+                            AGENT("pty"),       AGENT("warm"), AGENT("warmkill"), NULL};
     for (guint i = 0; names[i] != NULL; i++) {
         g_autofree gchar *file = g_strdup_printf("%s.md", names[i]);
         g_autofree gchar *path = g_build_filename(agents, file, NULL);
         g_assert_true(g_file_set_contents(path, "---\nbottle: e2e\n---\nTest agent.\n", -1, NULL));
     }
+}
+
+/* ---- warm bottles ---- */
+
+/* The slug of @agent's only idle warm bottle, from `list --json`. */
+static gchar *
+warm_slug(const gchar *agent)
+{
+    const gchar *args[] = {"list", "--json", NULL};
+    g_autoptr(CliRun) list = cli(FALSE, args);
+    g_assert_cmpint(list->status, ==, 0);
+    g_autoptr(JsonNode) root = json_from_string(list->out, NULL);
+    g_assert_nonnull(root);
+    JsonArray *bottles = json_object_get_array_member(json_node_get_object(root), "bottles_running");
+    gchar *slug = NULL;
+    for (guint i = 0; i < json_array_get_length(bottles); i++) {
+        JsonObject *bottle = json_array_get_object_element(bottles, i);
+        if (g_strcmp0(json_object_get_string_member(bottle, "agent"), agent) == 0 &&
+            g_strcmp0(json_object_get_string_member(bottle, "state"), "warm") == 0) {
+            g_assert_null(slug);
+            slug = g_strdup(json_object_get_string_member(bottle, "slug"));
+        }
+    }
+    g_assert_nonnull(slug);
+    return slug;
+}
+
+static void
+warm(const gchar *agent, const gchar *count, const gchar *expect)
+{
+    /* No secret in the environment: a warm bottle never needs one. */
+    const gchar *args[] = {"warm", agent, "--count", count, NULL};
+    g_autoptr(CliRun) run = cli(FALSE, args);
+    g_assert_cmpint(run->status, ==, 0);
+    g_assert_nonnull(strstr(run->out, expect));
+}
+
+/* A warm bottle is claimed by the next run of its agent, which gets the
+ * run's policy and secret (judged at the fixture upstream), and the pool
+ * is refilled with a new bottle; count 0 removes it. */
+static void
+test_warm_claim(void)
+{
+    const gchar *agent = AGENT("warm");
+    warm(agent, "1", "(1 made, 0 removed)");
+    g_autofree gchar *slug = warm_slug(agent);
+    /* The fake internet, as the other runs get it (see ensure_net_run). */
+    g_autofree gchar *sidecar = g_strdup_printf("bb-%s-sidecar", slug);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(bb_docker_network_connect(e2e->client, e2e->internet, sidecar, &error));
+    g_assert_no_error(error);
+    g_autofree gchar *marker = bb_e2e_marker("warm");
+    g_autofree gchar *script =
+        g_strdup_printf("echo allowed=$(curl -sS -o /dev/null -w '%%{http_code}' --max-time 10 "
+                        "https://" ALLOWED "/%s-allowed)\n"
+                        "echo other=$(curl -s -o /dev/null -w '%%{http_code}' --max-time 10 "
+                        "http://" OTHER "/%s-other)\n"
+                        "echo placeholder=$(printenv " TOKEN_NAME ")\n",
+                        marker, marker);
+    const gchar *args[] = {"run", agent, "--", "sh", "-c", script, NULL};
+    g_autoptr(CliRun) run = cli(TRUE, args);
+    g_assert_cmpint(run->status, ==, 0);
+    g_autofree gchar *up = g_strdup_printf("bottle %s is up", slug);
+    g_assert_nonnull(strstr(run->err, up));
+    g_assert_nonnull(strstr(run->out, "allowed=200\n"));
+    g_assert_nonnull(strstr(run->out, "other=403\n"));
+    g_autofree gchar *placeholder = g_strdup_printf("placeholder=%s\n", BB_PLACEHOLDER_TOKEN);
+    g_assert_nonnull(strstr(run->out, placeholder));
+    /* At the upstream: the allowed request came, with the real token; the
+     * refused one never did. */
+    g_autofree gchar *allowed = g_strdup_printf("%s-allowed", marker);
+    g_autofree gchar *other = g_strdup_printf("%s-other", marker);
+    g_assert_true(bb_e2e_log_contains(e2e, e2e->fixture_id, allowed));
+    g_assert_false(bb_e2e_log_contains(e2e, e2e->fixture_id, other));
+    g_autofree gchar *real = token_hash(token);
+    g_assert_true(bb_e2e_log_contains(e2e, e2e->fixture_id, real));
+    assert_nothing_left(slug);
+    /* Refilled: one idle bottle again, a new one. */
+    g_autofree gchar *refill = warm_slug(agent);
+    g_assert_cmpstr(refill, !=, slug);
+    warm(agent, "0", "(0 made, 1 removed)");
+    assert_nothing_left(refill);
+}
+
+/* A claimed warm bottle whose CLI is SIGKILLed is an orphan for cleanup,
+ * like any other bottle; idle warm bottles are not. */
+static void
+test_warm_claimed_then_sigkill(void)
+{
+    const gchar *agent = AGENT("warmkill");
+    warm(agent, "1", "(1 made, 0 removed)");
+    g_autofree gchar *slug = warm_slug(agent);
+    const gchar *args[] = {"start", "--yes", agent, NULL};
+    g_autoptr(GSubprocess) process =
+        cli_spawn(TRUE,
+                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                      G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                  args);
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *agent_id = bb_docker_bottle_find_agent(e2e->client, slug, &error);
+    g_assert_no_error(error);
+    guint i = 0;
+    for (; i < WAIT_STEPS; i++) {
+        if (bb_e2e_sh(e2e, agent_id, NULL, "test -f /etc/bot-bottle/prompt.md", NULL) == 0)
+            break;
+        g_usleep(100 * 1000);
+    }
+    g_assert_cmpuint(i, <, WAIT_STEPS);
+    g_subprocess_send_signal(process, SIGKILL);
+    g_subprocess_wait(process, NULL, NULL);
+    const gchar *cleanup_args[] = {"cleanup", "--json", NULL};
+    g_autoptr(CliRun) cleanup = cli(FALSE, cleanup_args);
+    g_assert_cmpint(cleanup->status, ==, 0);
+    g_autofree gchar *removed = g_strdup_printf("\"%s\"", slug);
+    g_assert_nonnull(strstr(cleanup->out, removed));
+    assert_nothing_left(slug);
+    /* Whatever the killed CLI's refill got to is either gone (half-made:
+     * an orphan) or an idle warm bottle, which count 0 removes. */
+    const gchar *drain[] = {"warm", agent, "--count", "0", NULL};
+    g_autoptr(CliRun) drained = cli(FALSE, drain);
+    g_assert_cmpint(drained->status, ==, 0);
+    g_autoptr(JsonArray) left = containers_of(agent);
+    g_assert_cmpuint(json_array_get_length(left), ==, 0);
 }
 
 static gchar *
@@ -807,6 +930,8 @@ main(int argc, char **argv)
     g_test_add_func("/e2e/cli/start/sigterm-tears-down", test_sigterm_tears_down);
     g_test_add_func("/e2e/cli/start/sigkill-then-cleanup", test_sigkill_then_cleanup);
     g_test_add_func("/e2e/cli/commit-and-resume", test_commit_and_resume);
+    g_test_add_func("/e2e/cli/warm/claimed-by-run", test_warm_claim);
+    g_test_add_func("/e2e/cli/warm/claimed-then-sigkill", test_warm_claimed_then_sigkill);
     int result = g_test_run();
     g_socket_service_stop(host_listener);
     g_clear_object(&host_listener);
