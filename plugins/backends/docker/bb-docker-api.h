@@ -83,6 +83,13 @@ gboolean bb_docker_exec(BbDockerClient *client, const gchar *id, const gchar *co
                         const gchar *user, GBytes *input, GByteArray *out, GByteArray *err,
                         gint *status, GError **error);
 
+/* The same streaming our @in_fd to the command's stdin and its output to
+ * our stdout/stderr, without a TTY. The end of @in_fd is the end of the
+ * command's input (it reads EOF); the call returns when the command
+ * ends, whether or not @in_fd has. */
+gboolean bb_docker_exec_stream(BbDockerClient *client, const gchar *id, const gchar *const *argv,
+                               const gchar *user, gint in_fd, gint *status, GError **error);
+
 /* The same with a TTY, pumping @in_fd/@out_fd (raw mode and window size
  * when they are terminals) until the command ends. */
 gboolean bb_docker_exec_tty(BbDockerClient *client, const gchar *id, const gchar *const *argv,
