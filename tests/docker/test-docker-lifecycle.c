@@ -2,6 +2,7 @@
  * (never paused, never wedged), and removals of one bottle racing each
  * other (both succeed, nothing is left). */
 #include <string.h>
+#include <unistd.h>
 #include "bb-error.h"
 #include "docker-e2e-fixture.h"
 
@@ -265,6 +266,36 @@ test_concurrent_removals(void)
     }
 }
 
+/* The streamed exec of a session without a terminal: our input reaches
+ * the command, its end is the command's EOF, and the call returns when
+ * the command ends even if our input never does. */
+static void
+test_exec_stream_input(void)
+{
+    BbDockerBottle *bottle = made_new("exec-stream")->bottle;
+    int input[2];
+    g_assert_cmpint(pipe(input), ==, 0);
+    const gchar line[] = "hello-stream\n";
+    g_assert_cmpint(write(input[1], line, sizeof line - 1), ==, sizeof line - 1);
+    /* The writer stays open: the command ends by itself. */
+    const gchar *read_one[] = {"sh", "-c", "read l; test \"$l\" = hello-stream && exit 5", NULL};
+    gint status = -1;
+    g_autoptr(GError) error = NULL;
+    g_assert_true(bb_docker_exec_stream(e2e->client, bottle->agent_id, read_one, NULL, input[0],
+                                        &status, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(status, ==, 5);
+    /* Closed: the command reads to EOF, sees all of it and ends. */
+    g_assert_cmpint(write(input[1], line, sizeof line - 1), ==, sizeof line - 1);
+    close(input[1]);
+    const gchar *to_eof[] = {"sh", "-c", "test \"$(cat)\" = hello-stream && exit 6", NULL};
+    g_assert_true(bb_docker_exec_stream(e2e->client, bottle->agent_id, to_eof, NULL, input[0],
+                                        &status, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(status, ==, 6);
+    close(input[0]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -274,6 +305,7 @@ main(int argc, char **argv)
     g_assert_no_error(error);
     g_test_add_func("/docker/lifecycle/commit-while-busy", test_commit_while_busy);
     g_test_add_func("/docker/lifecycle/concurrent-removals", test_concurrent_removals);
+    g_test_add_func("/docker/lifecycle/exec-stream-input", test_exec_stream_input);
     int result = g_test_run();
     bb_e2e_teardown(e2e);
     return result;

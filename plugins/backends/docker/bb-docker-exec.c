@@ -186,10 +186,11 @@ bb_docker_pump_stdin(gpointer data)
     BbStdinPump *pump = data;
     GOutputStream *out = g_io_stream_get_output_stream(pump->stream);
     GPollFD fds[2] = {{pump->in_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, 0}, {-1, 0, 0}};
-    g_cancellable_make_pollfd(pump->ended, &fds[1]);
+    /* Without a wake-up fd (none left), look at the cancellable often. */
+    gint timeout_ms = g_cancellable_make_pollfd(pump->ended, &fds[1]) ? -1 : 200;
     guint8 buffer[16384];
     while (!g_cancellable_is_cancelled(pump->ended)) {
-        if (g_poll(fds, G_N_ELEMENTS(fds), -1) <= 0 || fds[0].revents == 0)
+        if (g_poll(fds, G_N_ELEMENTS(fds), timeout_ms) <= 0 || fds[0].revents == 0)
             continue;
         gssize got = read(pump->in_fd, buffer, sizeof buffer);
         if (got < 0 && (errno == EINTR || errno == EAGAIN))
@@ -201,7 +202,8 @@ bb_docker_pump_stdin(gpointer data)
         if (!g_output_stream_write_all(out, buffer, got, NULL, pump->ended, NULL))
             break;
     }
-    g_cancellable_release_fd(pump->ended);
+    if (timeout_ms < 0)
+        g_cancellable_release_fd(pump->ended);
     return NULL;
 }
 
