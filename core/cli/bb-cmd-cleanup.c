@@ -24,8 +24,9 @@ bb_compare_strings(gconstpointer a, gconstpointer b)
     return g_strcmp0(*(const gchar *const *)a, *(const gchar *const *)b);
 }
 
+/* @slug: the one bottle asked for, or NULL for every orphan. */
 static void
-bb_cleanup_print(gboolean json, GPtrArray *removed)
+bb_cleanup_print(gboolean json, const gchar *slug, GPtrArray *removed)
 {
     if (json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
@@ -40,7 +41,11 @@ bb_cleanup_print(gboolean json, GPtrArray *removed)
         bb_cli_print_json(root);
         return;
     }
-    if (removed->len == 0)
+    /* Not an error: a bottle already gone (or removed by a cleanup
+     * running beside us) is cleaned up. */
+    if (removed->len == 0 && slug != NULL)
+        printf("no bottle %s is left: nothing to clean up\n", slug);
+    else if (removed->len == 0)
         printf("nothing to clean up\n");
     for (guint i = 0; i < removed->len; i++)
         printf("removed %s\n", (const gchar *)g_ptr_array_index(removed, i));
@@ -93,6 +98,6 @@ bb_cmd_cleanup(BbCli *cli, gint argc, gchar **argv)
             g_ptr_array_add(removed, key);
     }
     g_ptr_array_sort(removed, bb_compare_strings);
-    bb_cleanup_print(json, removed);
+    bb_cleanup_print(json, slug, removed);
     return BB_EXIT_OK;
 }

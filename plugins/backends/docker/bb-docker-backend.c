@@ -419,9 +419,14 @@ bb_docker_backend_exec(BbBackend *backend, const gchar *slug, const gchar *const
     g_autofree gchar *agent = bb_docker_bottle_find_agent(self->client, slug, error);
     if (agent == NULL)
         return FALSE;
-    if (interactive)
+    /* A TTY only on a terminal. Otherwise our input is streamed: a TTY
+     * exec never sees its input end (the engine only drops its output),
+     * so a closed or finished stdin would leave the session hanging. */
+    if (interactive && isatty(STDIN_FILENO))
         return bb_docker_exec_tty(self->client, agent, argv, NULL, STDIN_FILENO, STDOUT_FILENO,
                                   status, error);
+    if (interactive)
+        return bb_docker_exec_stream(self->client, agent, argv, NULL, STDIN_FILENO, status, error);
     return bb_docker_exec(self->client, agent, argv, NULL, NULL, NULL, NULL, status, error);
 }
 
