@@ -110,6 +110,15 @@ bb_backend_get_target(BbBackend *self, const gchar *slug, GError **error)
     return iface->get_target(self, slug, error);
 }
 
+gboolean
+bb_backend_warm(BbBackend *self, BbPlan *plan, guint count, guint *made, guint *removed,
+                GError **error)
+{
+    BACKEND_IFACE_OR_FAIL(self, warm, "keep warm bottles", FALSE);
+    g_return_val_if_fail(BB_IS_PLAN(plan), FALSE);
+    return iface->warm(self, plan, count, made, removed, error);
+}
+
 GPtrArray *
 bb_backend_prune_images(BbBackend *self, GError **error)
 {

@@ -50,6 +50,9 @@ G_DECLARE_INTERFACE(BbBackend, bb_backend, BB, BACKEND, GObject)
  * @commit: snapshot the agent to an image; returns the image reference. Since: 0.1
  * @get_target: the running agent of bottle @slug as a provisioning target
  *   (git config, prompt, skills). Since: 0.1 (ABI 1.1)
+ * @warm: keep @count idle bottles for @plan made ahead, so the next launch
+ *   of the same plan claims one instead of creating everything (0 removes
+ *   them); @made and @removed report what changed. Since: 0.1 (ABI 1.1)
  * @prune_images: remove this backend's images no container uses, except
  *   the current ones; returns the references removed. Optional (NULL:
  *   nothing to prune). Since: 0.1
@@ -69,6 +72,8 @@ struct _BbBackendInterface {
     gboolean (*cleanup)(BbBackend *self, const gchar *slug, GError **error);
     gchar *(*commit)(BbBackend *self, const gchar *slug, GError **error);
     BbAgentTarget *(*get_target)(BbBackend *self, const gchar *slug, GError **error);
+    gboolean (*warm)(BbBackend *self, BbPlan *plan, guint count, guint *made, guint *removed,
+                     GError **error);
     GPtrArray *(*prune_images)(BbBackend *self, GError **error);
 };
 
@@ -85,6 +90,8 @@ gboolean bb_backend_stop(BbBackend *self, const gchar *slug, GError **error);
 gboolean bb_backend_cleanup(BbBackend *self, const gchar *slug, GError **error);
 gchar *bb_backend_commit(BbBackend *self, const gchar *slug, GError **error);
 BbAgentTarget *bb_backend_get_target(BbBackend *self, const gchar *slug, GError **error);
+gboolean bb_backend_warm(BbBackend *self, BbPlan *plan, guint count, guint *made, guint *removed,
+                         GError **error);
 /* Array of removed image references (strings); empty when the backend
  * keeps no images of its own. */
 GPtrArray *bb_backend_prune_images(BbBackend *self, GError **error);

@@ -1,10 +1,16 @@
 /* `bot-bottle run` start overhead against bare docker, images cached,
  * interleaved rounds: median, min, max and the ratio.
  *
- *  bottle        bot-bottle run bench -- echo ready: plan, backend, images
+ *  cold          bot-bottle run bench -- echo ready: plan, backend, images
  *                (cached), 2 networks, sidecar with secrets + CA, hardened
  *                agent, then the command; "ready" = its first output
+ *  warm          the same for an agent with a warm bottle waiting
+ *                (`bot-bottle warm benchwarm`): claim it, hand the sidecar
+ *                its routes and secret, provision, run; the pool is refilled
+ *                before the CLI exits (in "total", not in "ready")
  *  docker run    docker run --rm IMAGE echo ready (the same agent image)
+ *  docker run ×2 the bottle's two images by hand: the sidecar image
+ *                (--help, exits at once), then the agent image as above
  *  docker start  docker start -a of a created container running echo ready
  *
  * "total" adds teardown (the bottle's removal; docker run --rm's).
@@ -61,6 +67,23 @@ capture(const gchar *const *argv)
     return g_strdup(g_strstrip(out));
 }
 
+/* A bot-bottle command under the bench's HOME, output discarded. */
+static gchar *
+capture_home(const gchar *const *argv)
+{
+    g_autoptr(GSubprocessLauncher) launcher =
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    g_subprocess_launcher_setenv(launcher, "HOME", home, TRUE);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) process = g_subprocess_launcher_spawnv(launcher, argv, &error);
+    gchar *out = NULL;
+    if (process == NULL ||
+        !g_subprocess_communicate_utf8(process, NULL, NULL, &out, NULL, &error) ||
+        !g_subprocess_get_successful(process))
+        g_error("%s %s failed: %s", argv[0], argv[1], error != NULL ? error->message : "exit");
+    return out;
+}
+
 static void
 write_manifests(void)
 {
@@ -80,8 +103,12 @@ write_manifests(void)
         dockerfile);
     g_autofree gchar *bottle_path = g_build_filename(bottles, "bench.md", NULL);
     g_file_set_contents(bottle_path, bottle, -1, NULL);
-    g_autofree gchar *agent_path = g_build_filename(agents, "bench.md", NULL);
-    g_file_set_contents(agent_path, "---\nbottle: bench\n---\n", -1, NULL);
+    const gchar *names[] = {"bench", "benchwarm", NULL};
+    for (const gchar *const *name = names; *name != NULL; name++) {
+        g_autofree gchar *file = g_strdup_printf("%s.md", *name);
+        g_autofree gchar *agent_path = g_build_filename(agents, file, NULL);
+        g_file_set_contents(agent_path, "---\nbottle: bench\n---\n", -1, NULL);
+    }
 }
 
 static gint
@@ -122,16 +149,34 @@ main(int argc, char **argv)
     write_manifests();
 
     const gchar *bottle_argv[] = {cli, "run", "bench", "--", "echo", "ready", NULL};
+    const gchar *warm_argv[] = {cli, "run", "benchwarm", "--", "echo", "ready", NULL};
+    const gchar *fill_argv[] = {cli, "warm", "benchwarm", "--count", "1", NULL};
+    const gchar *drain_argv[] = {cli, "warm", "benchwarm", "--count", "0", NULL};
     const gchar *run_argv[] = {"docker", "run", "--rm", base_image, "echo", "ready", NULL};
     /* Warm-up: builds or finds the cached agent and sidecar images. */
     time_command(bottle_argv);
     time_command(run_argv);
+    g_free(capture_home(fill_argv));
 
     g_autoptr(GArray) bottle_ready = g_array_new(FALSE, FALSE, sizeof(gdouble));
     g_autoptr(GArray) bottle_total = g_array_new(FALSE, FALSE, sizeof(gdouble));
     g_autoptr(GArray) run_ready = g_array_new(FALSE, FALSE, sizeof(gdouble));
     g_autoptr(GArray) run_total = g_array_new(FALSE, FALSE, sizeof(gdouble));
     g_autoptr(GArray) start_ready = g_array_new(FALSE, FALSE, sizeof(gdouble));
+    g_autoptr(GArray) warm_ready = g_array_new(FALSE, FALSE, sizeof(gdouble));
+    g_autoptr(GArray) pair_ready = g_array_new(FALSE, FALSE, sizeof(gdouble));
+    /* The sidecar image the warm bottle runs: the same one every bottle uses. */
+    const gchar *sidecar_argv[] = {"docker",   "ps",
+                                   "--filter", "label=bot-bottle.agent=benchwarm",
+                                   "--filter", "label=bot-bottle.role=sidecar",
+                                   "--format", "{{.Image}}",
+                                   NULL};
+    g_autofree gchar *sidecar_image = capture(sidecar_argv);
+    g_autofree gchar *pair_script = g_strdup_printf(
+        "docker run --rm %s --help >/dev/null && exec docker run --rm %s echo ready", sidecar_image,
+        base_image);
+    const gchar *pair_argv[] = {"sh", "-c", pair_script, NULL};
+    g_autoptr(GArray) warm_total = g_array_new(FALSE, FALSE, sizeof(gdouble));
     const gchar *create_argv[] = {"docker", "create", base_image, "echo", "ready", NULL};
     g_autofree gchar *container = capture(create_argv);
     const gchar *start_argv[] = {"docker", "start", "-a", container, NULL};
@@ -139,12 +184,18 @@ main(int argc, char **argv)
         Timing bottle = time_command(bottle_argv);
         Timing run = time_command(run_argv);
         Timing start = time_command(start_argv);
+        Timing warm = time_command(warm_argv);
+        Timing pair = time_command(pair_argv);
+        g_array_append_val(pair_ready, pair.ready);
+        g_array_append_val(warm_ready, warm.ready);
+        g_array_append_val(warm_total, warm.total);
         g_array_append_val(bottle_ready, bottle.ready);
         g_array_append_val(bottle_total, bottle.total);
         g_array_append_val(run_ready, run.ready);
         g_array_append_val(run_total, run.total);
         g_array_append_val(start_ready, start.ready);
     }
+    g_free(capture_home(drain_argv));
     const gchar *rm_argv[] = {"docker", "rm", "-f", container, NULL};
     g_free(capture(rm_argv));
 
@@ -156,9 +207,13 @@ main(int argc, char **argv)
     row("docker run: ready", run_ready, 0);
     row("docker run --rm: total", run_total, 0);
     row("docker start -a: ready", start_ready, 0);
-    row("bot-bottle run: ready", bottle_ready, peer_ready);
-    row("bot-bottle run: total", bottle_total, peer_total);
-    printf("  bot-bottle run ready vs docker start: %.2f×\n", median(bottle_ready) / peer_start);
+    row("docker run ×2: ready", pair_ready, 0);
+    row("bot-bottle run cold: ready", bottle_ready, peer_ready);
+    row("bot-bottle run cold: total", bottle_total, peer_total);
+    row("bot-bottle run warm: ready", warm_ready, peer_ready);
+    row("bot-bottle run warm: total", warm_total, peer_total);
+    printf("  ready vs docker start -a: cold %.2f×, warm %.2f×\n",
+           median(bottle_ready) / peer_start, median(warm_ready) / peer_start);
     const gchar *cleanup_argv[] = {"rm", "-rf", home, NULL};
     g_free(capture(cleanup_argv));
     return 0;

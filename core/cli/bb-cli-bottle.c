@@ -140,7 +140,8 @@ bb_bottle_session_new(BbCli *cli, const gchar *agent, const BbBottleArgs *args, 
         *exit_code = BB_EXIT_FAILURE;
         return NULL;
     }
-    session->secrets = bb_bottle_read_secrets(session->plan, &error);
+    session->secrets = args->no_secrets ? g_hash_table_new(g_str_hash, g_str_equal)
+                                        : bb_bottle_read_secrets(session->plan, &error);
     if (session->secrets == NULL) {
         bb_cli_error(cli, "%s", error->message);
         return NULL;
@@ -375,14 +376,11 @@ bb_bottle_provision(BbBottleSession *session, GError **error)
            bb_agent_provider_provision_skills(provider, plan, target, error);
 }
 
-gboolean
-bb_bottle_session_launch(BbBottleSession *session)
+/* The plan's images (built or found in the cache), progress on stderr. */
+static gboolean
+bb_bottle_prepare_images(BbBottleSession *session)
 {
     g_autoptr(GError) error = NULL;
-    session->signal_sources[0] = g_unix_signal_add(SIGINT, bb_bottle_on_sigint, session);
-    session->signal_sources[1] = g_unix_signal_add(SIGTERM, bb_bottle_on_sigterm, session);
-    session->signal_sources[2] = g_unix_signal_add(SIGHUP, bb_bottle_on_sighup, session);
-    gint64 started = g_get_monotonic_time();
     if (!bb_backend_prepare_images(session->backend, session->plan, bb_bottle_progress, session,
                                    NULL, &error)) {
         const gchar *hint = bb_bottle_uses_base_image(session->plan)
@@ -393,6 +391,32 @@ bb_bottle_session_launch(BbBottleSession *session)
         bb_cli_error(session->cli, "preparing images: %s%s", error->message, hint);
         return FALSE;
     }
+    return TRUE;
+}
+
+gboolean
+bb_bottle_session_warm(BbBottleSession *session, guint count, guint *made, guint *removed)
+{
+    g_autoptr(GError) error = NULL;
+    if (!bb_bottle_prepare_images(session))
+        return FALSE;
+    if (!bb_backend_warm(session->backend, session->plan, count, made, removed, &error)) {
+        bb_cli_error(session->cli, "warming bottles: %s", error->message);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+bb_bottle_session_launch(BbBottleSession *session)
+{
+    g_autoptr(GError) error = NULL;
+    session->signal_sources[0] = g_unix_signal_add(SIGINT, bb_bottle_on_sigint, session);
+    session->signal_sources[1] = g_unix_signal_add(SIGTERM, bb_bottle_on_sigterm, session);
+    session->signal_sources[2] = g_unix_signal_add(SIGHUP, bb_bottle_on_sighup, session);
+    gint64 started = g_get_monotonic_time();
+    if (!bb_bottle_prepare_images(session))
+        return FALSE;
     if (bb_bottle_check_signals(session))
         return FALSE;
     gint64 prepared = g_get_monotonic_time();

@@ -15,6 +15,7 @@ typedef struct {
     gchar **resolve; /* --resolve HOST:PORT:ADDR, repeatable */
     gchar *upstream_ca;
     gboolean yes;
+    gboolean no_secrets; /* warm: secrets arrive when a launch claims the bottle */
 } BbBottleArgs;
 
 void bb_bottle_args_clear(BbBottleArgs *args);
@@ -57,6 +58,8 @@ gint bb_bottle_session_failure_code(BbBottleSession *session);
 gint bb_bottle_session_exec(BbBottleSession *session, const gchar *const *argv,
                             gboolean interactive);
 
+/* Images, then @count warm bottles kept for this agent (see `warm`). */
+gboolean bb_bottle_session_warm(BbBottleSession *session, guint count, guint *made, guint *removed);
 /* Removes the bottle; idempotent. */
 void bb_bottle_session_teardown(BbBottleSession *session);
 

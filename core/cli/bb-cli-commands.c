@@ -18,6 +18,7 @@ static const BbCommand commands[] = {
     {"run", "run a command in a new bottle, headless; exit code propagates", bb_cmd_run},
     {"scan", "look for secrets in files or stdin (a pre-commit hook)", bb_cmd_scan},
     {"start", "start an agent in a new bottle with a terminal", bb_cmd_start},
+    {"warm", "make bottles ahead of time so the next start is fast", bb_cmd_warm},
 };
 
 const BbCommand *

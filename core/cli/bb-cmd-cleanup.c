@@ -35,9 +35,10 @@ bb_cleanup_json_list(JsonBuilder *b, const gchar *name, GPtrArray *list)
     json_builder_end_array(b);
 }
 
-/* @images is NULL without --images. */
+/* @slug: the one bottle asked for, or NULL for every orphan; @images is
+ * NULL without --images. */
 static void
-bb_cleanup_print(gboolean json, GPtrArray *removed, GPtrArray *images)
+bb_cleanup_print(gboolean json, const gchar *slug, GPtrArray *removed, GPtrArray *images)
 {
     if (json) {
         g_autoptr(JsonBuilder) b = json_builder_new();
@@ -50,7 +51,12 @@ bb_cleanup_print(gboolean json, GPtrArray *removed, GPtrArray *images)
         bb_cli_print_json(root);
         return;
     }
-    if (removed->len == 0 && (images == NULL || images->len == 0))
+    gboolean no_images = images == NULL || images->len == 0;
+    /* Not an error: a bottle already gone (or removed by a cleanup
+     * running beside us) is cleaned up. */
+    if (removed->len == 0 && no_images && slug != NULL)
+        printf("no bottle %s is left: nothing to clean up\n", slug);
+    else if (removed->len == 0 && no_images)
         printf("nothing to clean up\n");
     for (guint i = 0; i < removed->len; i++)
         printf("removed %s\n", (const gchar *)g_ptr_array_index(removed, i));
@@ -136,6 +142,6 @@ bb_cmd_cleanup(BbCli *cli, gint argc, gchar **argv)
         bb_cli_error(cli, "%s", error->message);
         return BB_EXIT_FAILURE;
     }
-    bb_cleanup_print(json, removed, removed_images);
+    bb_cleanup_print(json, slug, removed, removed_images);
     return BB_EXIT_OK;
 }

@@ -27,11 +27,14 @@ gint
 bb_cmd_commit(BbCli *cli, gint argc, gchar **argv)
 {
     g_autoptr(GError) error = NULL;
-    if (!bb_cli_parse_options(cli, &argc, &argv, "[SLUG]",
-                              "Snapshot the agent of running bottle SLUG (default: the only "
-                              "one) to an image,\nrecorded in ~/.bot-bottle/state/SLUG.json so "
-                              "'bot-bottle resume SLUG' boots from it.",
-                              NULL))
+    if (!bb_cli_parse_options(
+            cli, &argc, &argv, "[SLUG]",
+            "Snapshot the agent of running bottle SLUG (default: the only one) to an image,\n"
+            "recorded in ~/.bot-bottle/state/SLUG.json so 'bot-bottle resume "
+            "SLUG' boots from it.\nThe agent keeps running meanwhile: the "
+            "image is its filesystem at that moment\n(a file being written "
+            "right then may be caught half-written).",
+            NULL))
         return BB_EXIT_USAGE;
     if (argc > 2) {
         bb_cli_error(cli, "commit takes at most one SLUG");

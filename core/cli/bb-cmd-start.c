@@ -11,12 +11,14 @@ bb_cmd_start(BbCli *cli, gint argc, gchar **argv)
     g_autofree GOptionEntry *entries = bb_bottle_option_entries(&args, TRUE);
     gint code = BB_EXIT_OK;
 
-    if (!bb_cli_parse_options(cli, &argc, &argv, "AGENT",
-                              "Start AGENT in a new bottle and attach a terminal to it. A "
-                              "preflight shows the image,\nruntime, egress allowlist and secrets "
-                              "($NAME from this shell, never shown) and asks\nbefore anything is "
-                              "created. The bottle is removed when the session ends.",
-                              entries))
+    if (!bb_cli_parse_options(
+            cli, &argc, &argv, "AGENT",
+            "Start AGENT in a new bottle and attach a terminal to it. A "
+            "preflight shows the image,\nruntime, egress allowlist and secrets "
+            "($NAME from this shell, never shown) and asks\nbefore anything is "
+            "created. The bottle is removed when the session ends.\nWithout a terminal the "
+            "session's input and output are streamed; the end of the\ninput ends it.",
+            entries))
         return BB_EXIT_USAGE;
     if (argc != 2 && g_strcmp0(args.backend, "help") != 0) {
         bb_cli_error(cli, "start takes one AGENT name (see 'bot-bottle list')");

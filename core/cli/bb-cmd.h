@@ -4,6 +4,7 @@
 #include "bb-cli.h"
 
 gint bb_cmd_cleanup(BbCli *cli, gint argc, gchar **argv);
+gint bb_cmd_warm(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_commit(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_check(BbCli *cli, gint argc, gchar **argv);
 gint bb_cmd_demo(BbCli *cli, gint argc, gchar **argv);

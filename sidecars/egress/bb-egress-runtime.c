@@ -46,33 +46,12 @@ bb_egress_secrets_from_env(GPtrArray *routes, GError **error)
 }
 
 GHashTable *
-bb_egress_secrets_from_file(const gchar *path, GError **error)
+bb_egress_secrets_from_json(JsonObject *object, GError **error)
 {
     g_autoptr(GHashTable) secrets = new_secret_table();
-    g_autoptr(JsonParser) parser = json_parser_new();
-    g_autofree gchar *data = NULL;
-    gsize len = 0;
-    JsonNode *root;
-    JsonObject *obj;
-    g_autoptr(GList) members = NULL;
-
-    if (!g_file_get_contents(path, &data, &len, error)) {
-        g_prefix_error(error, "secrets: ");
-        return NULL;
-    }
-    if (!json_parser_load_from_data(parser, data, (gssize)len, NULL) ||
-        (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
-        explicit_bzero(data, len);
-        /* Never quote the parser's message: it may echo secret bytes. */
-        g_set_error(error, BB_ERROR, BB_ERROR_SECRET,
-                    "secrets file %s is not a JSON object of strings", path);
-        return NULL;
-    }
-    explicit_bzero(data, len);
-    obj = json_node_get_object(root);
-    members = json_object_get_members(obj);
+    g_autoptr(GList) members = json_object_get_members(object);
     for (GList *l = members; l != NULL; l = l->next) {
-        JsonNode *n = json_object_get_member(obj, l->data);
+        JsonNode *n = json_object_get_member(object, l->data);
         if (!JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_STRING) {
             g_set_error(error, BB_ERROR, BB_ERROR_SECRET, "secret %s must be a string",
                         (const gchar *)l->data);
@@ -81,6 +60,29 @@ bb_egress_secrets_from_file(const gchar *path, GError **error)
         g_hash_table_replace(secrets, g_strdup(l->data), g_strdup(json_node_get_string(n)));
     }
     return g_steal_pointer(&secrets);
+}
+
+GHashTable *
+bb_egress_secrets_from_file(const gchar *path, GError **error)
+{
+    g_autoptr(JsonParser) parser = json_parser_new();
+    g_autofree gchar *data = NULL;
+    gsize len = 0;
+    JsonNode *root;
+
+    if (!g_file_get_contents(path, &data, &len, error)) {
+        g_prefix_error(error, "secrets: ");
+        return NULL;
+    }
+    gboolean parsed = json_parser_load_from_data(parser, data, (gssize)len, NULL);
+    explicit_bzero(data, len);
+    if (!parsed || (root = json_parser_get_root(parser)) == NULL || !JSON_NODE_HOLDS_OBJECT(root)) {
+        /* Never quote the parser's message: it may echo secret bytes. */
+        g_set_error(error, BB_ERROR, BB_ERROR_SECRET,
+                    "secrets file %s is not a JSON object of strings", path);
+        return NULL;
+    }
+    return bb_egress_secrets_from_json(json_node_get_object(root), error);
 }
 
 GPtrArray *
@@ -180,7 +182,7 @@ build_server(const BbEgressRunOptions *o, GPtrArray *routes, BbRegistry *registr
         if (!bb_egress_upstreams_add_pin(upstreams, o->pins[i], error))
             return NULL;
     }
-    ca = bb_egress_ca_new(cn, error);
+    ca = o->ca != NULL && *o->ca != NULL ? g_steal_pointer(o->ca) : bb_egress_ca_new(cn, error);
     if (ca == NULL)
         return NULL;
     if (o->ca_cert_out != NULL) {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
+#include "bb-egress-ca.h"
 #include "bb-egress-server.h"
 #include "bb-registry.h"
 
@@ -13,6 +15,7 @@ typedef struct {
     const gchar *bottle_name;
     const gchar *listen;      /* ADDR:PORT */
     const gchar *ca_cert_out; /* write the CA certificate here, or NULL */
+    BbEgressCa **ca;          /* a CA made beforehand (the run takes *ca), or NULL */
     const gchar *upstream_ca; /* extra upstream trust, or NULL */
     const gchar *const *pins; /* --resolve HOST:PORT:ADDR, or NULL */
     const gchar *audit_path;  /* append audit lines here, "-" = stderr, or NULL */
@@ -27,7 +30,9 @@ typedef struct {
 
 /* Secrets for @routes from the host environment (token_ref names). */
 GHashTable *bb_egress_secrets_from_env(GPtrArray *routes, GError **error);
-/* A JSON object {"ENV_NAME": "value", ...} from @path (or /dev/fd/N). */
+/* Secrets from a JSON object {"ENV_NAME": "value", ...}. */
+GHashTable *bb_egress_secrets_from_json(JsonObject *object, GError **error);
+/* The same from @path (or /dev/fd/N). */
 GHashTable *bb_egress_secrets_from_file(const gchar *path, GError **error);
 GPtrArray *bb_egress_routes_from_file(const gchar *path, GError **error);
 

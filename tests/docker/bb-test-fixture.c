@@ -204,6 +204,8 @@ serve_dns(gpointer data)
     return NULL;
 }
 
+/* As a stand-in sidecar: the launch document (bb-sidecar-launch.h) from
+ * stdin; what its "secrets" hold is logged as hashes. */
 static void
 read_secrets(const gchar *path)
 {
@@ -211,13 +213,17 @@ read_secrets(const gchar *path)
     gsize length = 0;
     g_autoptr(GError) error = NULL;
     g_autoptr(JsonParser) parser = json_parser_new();
-    if (!g_file_get_contents(path, &text, &length, &error) ||
+    const gchar *source = g_str_equal(path, "-") ? "/dev/stdin" : path;
+    if (!g_file_get_contents(source, &text, &length, &error) ||
         !json_parser_load_from_data(parser, text, length, &error) ||
         !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
         log_line("SECRETS unreadable: %s", error != NULL ? error->message : "not an object");
         return;
     }
-    JsonObject *secrets = json_node_get_object(json_parser_get_root(parser));
+    JsonObject *root = json_node_get_object(json_parser_get_root(parser));
+    JsonObject *secrets = json_object_has_member(root, "secrets")
+                              ? json_object_get_object_member(root, "secrets")
+                              : root;
     g_autoptr(GList) names = json_object_get_members(secrets);
     for (GList *l = names; l != NULL; l = l->next) {
         const gchar *value = json_object_get_string_member(secrets, l->data);
@@ -238,18 +244,24 @@ write_ca(const gchar *path)
         log_line("CA failed: %s", error->message);
         return;
     }
+    g_autofree gchar *encoded = g_base64_encode((const guchar *)cert, strlen(cert));
     log_line("CA written");
+    log_line("bb-sidecar: ca %s", encoded);
 }
 
 int
 main(int argc, char **argv)
 {
+    const gchar *launch = NULL;
     for (int i = 1; i + 1 < argc; i++) {
-        if (g_str_equal(argv[i], "--secrets"))
-            read_secrets(argv[i + 1]);
+        if (g_str_equal(argv[i], "--secrets") || g_str_equal(argv[i], "--launch-config"))
+            launch = argv[i + 1];
         else if (g_str_equal(argv[i], "--ca-cert"))
             write_ca(argv[i + 1]);
     }
+    /* Like the real sidecar: CA first, then the document. */
+    if (launch != NULL)
+        read_secrets(launch);
     if (!setup_tls())
         return 1;
     g_autoptr(GSocketService) service = g_threaded_socket_service_new(16);
@@ -273,6 +285,7 @@ main(int argc, char **argv)
     }
     g_thread_unref(g_thread_new("dns", serve_dns, dns));
     log_line("READY");
+    log_line("stand-in sidecar ready on port 9099");
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     g_main_loop_run(loop);
     return 0;

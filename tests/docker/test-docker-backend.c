@@ -43,6 +43,13 @@ find_listed(BbBackend *backend, const gchar *slug)
 }
 
 static void
+remove_image(gpointer ref)
+{
+    bb_docker_image_remove(e2e->client, ref, NULL);
+    g_free(ref);
+}
+
+static void
 test_lifecycle(void)
 {
     g_autoptr(GError) error = NULL;
@@ -92,6 +99,8 @@ test_lifecycle(void)
     g_autofree gchar *image = bb_backend_commit(backend, slug, &error);
     g_assert_no_error(error);
     g_assert_true(g_str_has_prefix(image, "bot-bottle-committed:"));
+    /* Removed by its exact tag when the test ends, whatever happens next. */
+    g_test_queue_destroy(remove_image, g_strdup(image));
     gboolean exists = FALSE;
     g_assert_true(bb_docker_image_exists(e2e->client, image, &exists, &error));
     g_assert_true(exists);

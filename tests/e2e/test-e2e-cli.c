@@ -43,6 +43,7 @@ typedef struct {
     gint status;
     gchar *out;
     gchar *err;
+    gboolean timed_out; /* killed by cli_finish_within */
 } CliRun;
 
 static void
@@ -123,6 +124,74 @@ cli_finish(GSubprocess *process, const gchar *input)
     run->status = g_subprocess_get_if_exited(process) ? g_subprocess_get_exit_status(process)
                                                       : 128 + g_subprocess_get_term_sig(process);
     g_test_message("exit %d\nstdout:\n%s\nstderr:\n%s", run->status, run->out, run->err);
+    return run;
+}
+
+typedef struct {
+    gboolean finished;
+    gchar *out;
+    gchar *err;
+    GError *error;
+} Communicated;
+
+static void
+communicated(GObject *source, GAsyncResult *result, gpointer data)
+{
+    Communicated *done = data;
+    g_subprocess_communicate_utf8_finish(G_SUBPROCESS(source), result, &done->out, &done->err,
+                                         &done->error);
+    done->finished = TRUE;
+}
+
+static gboolean
+set_flag(gpointer flag)
+{
+    *(gboolean *)flag = TRUE;
+    return G_SOURCE_REMOVE;
+}
+
+/* Runs the context until @done finishes or @seconds pass. */
+static gboolean
+communicate_within(GMainContext *context, Communicated *done, guint seconds)
+{
+    gboolean expired = FALSE;
+    GSource *timer = g_timeout_source_new_seconds(seconds);
+    g_source_set_callback(timer, set_flag, &expired, NULL);
+    g_source_attach(timer, context);
+    while (!done->finished && !expired)
+        g_main_context_iteration(context, TRUE);
+    g_source_destroy(timer);
+    g_source_unref(timer);
+    return done->finished;
+}
+
+/* cli_finish with a bound: a CLI still running after @seconds gets
+ * SIGTERM (it tears its bottle down), then SIGKILL, and is marked. */
+static CliRun *
+cli_finish_within(GSubprocess *process, const gchar *input, guint seconds)
+{
+    g_autoptr(GMainContext) context = g_main_context_new();
+    g_main_context_push_thread_default(context);
+    Communicated done = {0};
+    g_subprocess_communicate_utf8_async(process, input, NULL, communicated, &done);
+    CliRun *run = g_new0(CliRun, 1);
+    if (!communicate_within(context, &done, seconds)) {
+        run->timed_out = TRUE;
+        g_subprocess_send_signal(process, SIGTERM);
+        if (!communicate_within(context, &done, 30)) {
+            g_subprocess_force_exit(process);
+            communicate_within(context, &done, 30);
+        }
+    }
+    g_main_context_pop_thread_default(context);
+    g_assert_true(done.finished);
+    g_assert_no_error(done.error);
+    run->out = done.out;
+    run->err = done.err;
+    run->status = g_subprocess_get_if_exited(process) ? g_subprocess_get_exit_status(process)
+                                                      : 128 + g_subprocess_get_term_sig(process);
+    g_test_message("exit %d%s\nstdout:\n%s\nstderr:\n%s", run->status,
+                   run->timed_out ? " (timed out)" : "", run->out, run->err);
     return run;
 }
 
@@ -624,6 +693,15 @@ test_sigterm_tears_down(void)
 }
 
 static void
+remove_image(gpointer ref)
+{
+    g_autoptr(GError) error = NULL;
+    if (!bb_docker_image_remove(e2e->client, ref, &error))
+        g_printerr("could not remove test image %s: %s\n", (gchar *)ref, error->message);
+    g_free(ref);
+}
+
+static void
 test_commit_and_resume(void)
 {
     g_autofree gchar *slug = NULL;
@@ -636,6 +714,8 @@ test_commit_and_resume(void)
     g_autoptr(CliRun) commit = cli(FALSE, commit_args);
     g_assert_cmpint(commit->status, ==, 0);
     g_assert_true(g_str_has_prefix(commit->out, "bot-bottle-committed:"));
+    /* The image goes when the test ends, by the exact tag we were given. */
+    g_test_queue_destroy(remove_image, g_strstrip(g_strdup(commit->out)));
     g_autoptr(CliRun) ended = cli_finish(process, "exit\n");
     g_assert_cmpint(ended->status, ==, 0);
     assert_nothing_left(slug);
@@ -651,6 +731,109 @@ test_commit_and_resume(void)
     g_assert_nonnull(strstr(run->err, "(committed)"));
     /* The input names the file, not the marker: only its content can show it. */
     g_assert_nonnull(strstr(run->out, marker));
+}
+
+/* The slug `start` announced on stderr ("bottle SLUG is up on …"). */
+static gchar *
+up_slug(const gchar *err)
+{
+    const gchar *up = strstr(err, " is up on ");
+    const gchar *begin = up;
+    while (begin != NULL && begin > err && begin[-1] != ' ')
+        begin--;
+    g_assert_nonnull(begin);
+    return g_strndup(begin, up - begin);
+}
+
+/* `start --yes` without a terminal whose input is already closed: a
+ * session whose input ended. The agent's shell reads EOF and leaves, the
+ * bottle goes and the command returns. */
+static void
+test_start_closed_stdin(void)
+{
+    g_autoptr(GSubprocessLauncher) launcher =
+        cli_launcher(TRUE, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_set_stdin_file_path(launcher, "/dev/null");
+    const gchar *args[] = {"start", "--yes", AGENT("eof"), NULL};
+    g_autoptr(GPtrArray) argv = cli_argv(args);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) process =
+        g_subprocess_launcher_spawnv(launcher, (const gchar *const *)argv->pdata, &error);
+    g_assert_no_error(error);
+    g_autoptr(CliRun) run = cli_finish_within(process, NULL, 180);
+    g_assert_false(run->timed_out);
+    g_assert_cmpint(run->status, ==, 0);
+    g_autofree gchar *slug = up_slug(run->err);
+    assert_nothing_left(slug);
+    g_autoptr(JsonArray) left = containers_of(AGENT("eof"));
+    g_assert_cmpuint(json_array_get_length(left), ==, 0);
+}
+
+/* Piped input without `exit`: the commands run, their output streams
+ * back, and the end of the input ends the session. */
+static void
+test_start_piped_input_ends(void)
+{
+    const gchar *args[] = {"start", "--yes", AGENT("eof"), NULL};
+    g_autoptr(GSubprocess) process =
+        cli_spawn(TRUE,
+                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                      G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                  args);
+    g_autoptr(CliRun) run = cli_finish_within(process, "echo piped-$((6*7))\n", 180);
+    g_assert_false(run->timed_out);
+    g_assert_cmpint(run->status, ==, 0);
+    g_assert_nonnull(strstr(run->out, "piped-42"));
+    g_autofree gchar *slug = up_slug(run->err);
+    assert_nothing_left(slug);
+}
+
+/* Two `cleanup SLUG` at once on an orphaned bottle: each finds the
+ * other's removals in progress; both succeed and nothing is left. */
+static void
+test_concurrent_cleanups(void)
+{
+    g_autofree gchar *slug = NULL;
+    g_autoptr(GSubprocess) session = start_session(AGENT("race"), &slug);
+    g_subprocess_send_signal(session, SIGKILL);
+    g_subprocess_wait(session, NULL, NULL);
+    const gchar *args[] = {"cleanup", slug, NULL};
+    GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE;
+    g_autoptr(GSubprocess) first = cli_spawn(FALSE, flags, args);
+    g_autoptr(GSubprocess) second = cli_spawn(FALSE, flags, args);
+    g_autoptr(CliRun) first_run = cli_finish_within(first, NULL, 120);
+    g_autoptr(CliRun) second_run = cli_finish_within(second, NULL, 120);
+    g_assert_cmpint(first_run->status, ==, 0);
+    g_assert_cmpint(second_run->status, ==, 0);
+    g_assert_cmpstr(first_run->err, ==, "");
+    g_assert_cmpstr(second_run->err, ==, "");
+    assert_nothing_left(slug);
+}
+
+/* Slugs that name nothing: clear words, no crash, nothing touched. */
+static void
+test_unknown_slug(void)
+{
+    g_autofree gchar *slug = g_strdup_printf("e2e%d-nosuch-%08x", (int)getpid(), g_random_int());
+    const gchar *cleanup_args[] = {"cleanup", slug, NULL};
+    g_autoptr(CliRun) cleanup = cli(FALSE, cleanup_args);
+    /* Idempotent: what is already gone is cleaned up. */
+    g_assert_cmpint(cleanup->status, ==, 0);
+    g_autofree gchar *no_bottle = g_strdup_printf("no bottle %s", slug);
+    g_assert_nonnull(strstr(cleanup->out, no_bottle));
+    const gchar *json_args[] = {"cleanup", "--json", slug, NULL};
+    g_autoptr(CliRun) json = cli(FALSE, json_args);
+    g_assert_cmpint(json->status, ==, 0);
+    g_assert_nonnull(strstr(json->out, "\"removed\" : []"));
+    const gchar *resume_args[] = {"resume", "--yes", slug, NULL};
+    g_autoptr(CliRun) resume = cli(TRUE, resume_args);
+    g_assert_cmpint(resume->status, ==, 1);
+    g_assert_nonnull(strstr(resume->err, "was never committed"));
+    const gchar *commit_args[] = {"commit", slug, NULL};
+    g_autoptr(CliRun) commit = cli(FALSE, commit_args);
+    g_assert_cmpint(commit->status, ==, 1);
+    g_assert_nonnull(strstr(commit->err, "no bottle"));
+    g_assert_cmpstr(commit->out, ==, "");
 }
 
 /* Builds are offline: a Dockerfile FROM a base image that is not here
@@ -737,12 +920,137 @@ write_manifests(const gchar *dockerfile_dir)
         skilled, "---\nbottle: e2e\nskills: [review]\n---\nProvisioned agent prompt.\n", -1, NULL));
     const gchar *names[] = {AGENT("net"),       AGENT("peer"), AGENT("exit"), AGENT("missing"),
                             AGENT("preflight"), AGENT("kill"), AGENT("term"), AGENT("commit"),
-                            AGENT("pty"),       NULL};
+                            AGENT("pty"),       AGENT("eof"),  AGENT("race"), AGENT("warm"),
+                            AGENT("warmkill"),  NULL};
     for (guint i = 0; names[i] != NULL; i++) {
         g_autofree gchar *file = g_strdup_printf("%s.md", names[i]);
         g_autofree gchar *path = g_build_filename(agents, file, NULL);
         g_assert_true(g_file_set_contents(path, "---\nbottle: e2e\n---\nTest agent.\n", -1, NULL));
     }
+}
+
+/* ---- warm bottles ---- */
+
+/* The slug of @agent's only idle warm bottle, from `list --json`. */
+static gchar *
+warm_slug(const gchar *agent)
+{
+    const gchar *args[] = {"list", "--json", NULL};
+    g_autoptr(CliRun) list = cli(FALSE, args);
+    g_assert_cmpint(list->status, ==, 0);
+    g_autoptr(JsonNode) root = json_from_string(list->out, NULL);
+    g_assert_nonnull(root);
+    JsonArray *bottles =
+        json_object_get_array_member(json_node_get_object(root), "bottles_running");
+    gchar *slug = NULL;
+    for (guint i = 0; i < json_array_get_length(bottles); i++) {
+        JsonObject *bottle = json_array_get_object_element(bottles, i);
+        if (g_strcmp0(json_object_get_string_member(bottle, "agent"), agent) == 0 &&
+            g_strcmp0(json_object_get_string_member(bottle, "state"), "warm") == 0) {
+            g_assert_null(slug);
+            slug = g_strdup(json_object_get_string_member(bottle, "slug"));
+        }
+    }
+    g_assert_nonnull(slug);
+    return slug;
+}
+
+static void
+warm(const gchar *agent, const gchar *count, const gchar *expect)
+{
+    /* No secret in the environment: a warm bottle never needs one. */
+    const gchar *args[] = {"warm", agent, "--count", count, NULL};
+    g_autoptr(CliRun) run = cli(FALSE, args);
+    g_assert_cmpint(run->status, ==, 0);
+    g_assert_nonnull(strstr(run->out, expect));
+}
+
+/* A warm bottle is claimed by the next run of its agent, which gets the
+ * run's policy and secret (judged at the fixture upstream), and the pool
+ * is refilled with a new bottle; count 0 removes it. */
+static void
+test_warm_claim(void)
+{
+    const gchar *agent = AGENT("warm");
+    warm(agent, "1", "(1 made, 0 removed)");
+    g_autofree gchar *slug = warm_slug(agent);
+    /* The fake internet, as the other runs get it (see ensure_net_run). */
+    g_autofree gchar *sidecar = g_strdup_printf("bb-%s-sidecar", slug);
+    g_autoptr(GError) error = NULL;
+    g_assert_true(bb_docker_network_connect(e2e->client, e2e->internet, sidecar, &error));
+    g_assert_no_error(error);
+    g_autofree gchar *marker = bb_e2e_marker("warm");
+    g_autofree gchar *script =
+        g_strdup_printf("echo allowed=$(curl -sS -o /dev/null -w '%%{http_code}' --max-time 10 "
+                        "https://" ALLOWED "/%s-allowed)\n"
+                        "echo other=$(curl -s -o /dev/null -w '%%{http_code}' --max-time 10 "
+                        "http://" OTHER "/%s-other)\n"
+                        "echo placeholder=$(printenv " TOKEN_NAME ")\n",
+                        marker, marker);
+    const gchar *args[] = {"run", agent, "--", "sh", "-c", script, NULL};
+    g_autoptr(CliRun) run = cli(TRUE, args);
+    g_assert_cmpint(run->status, ==, 0);
+    g_autofree gchar *up = g_strdup_printf("bottle %s is up", slug);
+    g_assert_nonnull(strstr(run->err, up));
+    g_assert_nonnull(strstr(run->out, "allowed=200\n"));
+    g_assert_nonnull(strstr(run->out, "other=403\n"));
+    g_autofree gchar *placeholder = g_strdup_printf("placeholder=%s\n", BB_PLACEHOLDER_TOKEN);
+    g_assert_nonnull(strstr(run->out, placeholder));
+    /* At the upstream: the allowed request came, with the real token; the
+     * refused one never did. */
+    g_autofree gchar *allowed = g_strdup_printf("%s-allowed", marker);
+    g_autofree gchar *other = g_strdup_printf("%s-other", marker);
+    g_assert_true(bb_e2e_log_contains(e2e, e2e->fixture_id, allowed));
+    g_assert_false(bb_e2e_log_contains(e2e, e2e->fixture_id, other));
+    g_autofree gchar *real = token_hash(token);
+    g_assert_true(bb_e2e_log_contains(e2e, e2e->fixture_id, real));
+    assert_nothing_left(slug);
+    /* Refilled: one idle bottle again, a new one. */
+    g_autofree gchar *refill = warm_slug(agent);
+    g_assert_cmpstr(refill, !=, slug);
+    warm(agent, "0", "(0 made, 1 removed)");
+    assert_nothing_left(refill);
+}
+
+/* A claimed warm bottle whose CLI is SIGKILLed is an orphan for cleanup,
+ * like any other bottle; idle warm bottles are not. */
+static void
+test_warm_claimed_then_sigkill(void)
+{
+    const gchar *agent = AGENT("warmkill");
+    warm(agent, "1", "(1 made, 0 removed)");
+    g_autofree gchar *slug = warm_slug(agent);
+    const gchar *args[] = {"start", "--yes", agent, NULL};
+    g_autoptr(GSubprocess) process =
+        cli_spawn(TRUE,
+                  G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                      G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                  args);
+    g_autoptr(GError) error = NULL;
+    g_autofree gchar *agent_id = bb_docker_bottle_find_agent(e2e->client, slug, &error);
+    g_assert_no_error(error);
+    guint i = 0;
+    for (; i < WAIT_STEPS; i++) {
+        if (bb_e2e_sh(e2e, agent_id, NULL, "test -f /etc/bot-bottle/prompt.md", NULL) == 0)
+            break;
+        g_usleep(100 * 1000);
+    }
+    g_assert_cmpuint(i, <, WAIT_STEPS);
+    g_subprocess_send_signal(process, SIGKILL);
+    g_subprocess_wait(process, NULL, NULL);
+    const gchar *cleanup_args[] = {"cleanup", "--json", NULL};
+    g_autoptr(CliRun) cleanup = cli(FALSE, cleanup_args);
+    g_assert_cmpint(cleanup->status, ==, 0);
+    g_autofree gchar *removed = g_strdup_printf("\"%s\"", slug);
+    g_assert_nonnull(strstr(cleanup->out, removed));
+    assert_nothing_left(slug);
+    /* Whatever the killed CLI's refill got to is either gone (half-made:
+     * an orphan) or an idle warm bottle, which count 0 removes. */
+    const gchar *drain[] = {"warm", agent, "--count", "0", NULL};
+    g_autoptr(CliRun) drained = cli(FALSE, drain);
+    g_assert_cmpint(drained->status, ==, 0);
+    g_autoptr(JsonArray) left = containers_of(agent);
+    g_assert_cmpuint(json_array_get_length(left), ==, 0);
 }
 
 static gchar *
@@ -806,7 +1114,13 @@ main(int argc, char **argv)
     g_test_add_func("/e2e/cli/start/terminal-session", test_terminal_session);
     g_test_add_func("/e2e/cli/start/sigterm-tears-down", test_sigterm_tears_down);
     g_test_add_func("/e2e/cli/start/sigkill-then-cleanup", test_sigkill_then_cleanup);
+    g_test_add_func("/e2e/cli/start/closed-stdin", test_start_closed_stdin);
+    g_test_add_func("/e2e/cli/start/piped-input-ends", test_start_piped_input_ends);
+    g_test_add_func("/e2e/cli/cleanup/concurrent", test_concurrent_cleanups);
+    g_test_add_func("/e2e/cli/unknown-slug", test_unknown_slug);
     g_test_add_func("/e2e/cli/commit-and-resume", test_commit_and_resume);
+    g_test_add_func("/e2e/cli/warm/claimed-by-run", test_warm_claim);
+    g_test_add_func("/e2e/cli/warm/claimed-then-sigkill", test_warm_claimed_then_sigkill);
     int result = g_test_run();
     g_socket_service_stop(host_listener);
     g_clear_object(&host_listener);

@@ -5,7 +5,45 @@
 #include "bb-error.h"
 
 static const guint bb_docker_ok_404[] = {404, 0};
-static const guint bb_docker_ok_304_404[] = {304, 404, 0};
+
+/* How long a removal waits for an object someone else is busy with. */
+#define BB_DOCKER_BUSY_WAIT_US (30 * G_USEC_PER_SEC)
+/* Commits of a live filesystem the engine could not archive in one go. */
+#define BB_DOCKER_COMMIT_TRIES 5
+
+/* DELETE @path until it succeeds or the object is gone (404, or 304).
+ * A status in @busy means another party holds the object a moment
+ * longer (its removal in progress, a container still leaving a network
+ * or a volume): the same DELETE is retried for a bounded time, after
+ * which the engine's last answer is the error. Removing what is already
+ * being removed or gone is success, so teardowns may race `cleanup`. */
+static gboolean
+bb_docker_delete(BbDockerClient *client, const gchar *path, const guint *busy, GError **error)
+{
+    gint64 deadline = g_get_monotonic_time() + BB_DOCKER_BUSY_WAIT_US;
+    guint pause_ms = 20;
+    for (;;) {
+        /* The last try accepts only success, so its error is the engine's. */
+        gboolean last = g_get_monotonic_time() >= deadline;
+        guint ok[8] = {404, 0};
+        for (guint i = 0; !last && busy != NULL && busy[i] != 0 && i + 2 < G_N_ELEMENTS(ok); i++)
+            ok[i + 1] = busy[i];
+        guint status = 0;
+        g_autoptr(GError) local_error = NULL;
+        JsonNode *reply =
+            bb_docker_client_call(client, "DELETE", path, NULL, ok, &status, &local_error);
+        g_clear_pointer(&reply, json_node_unref); /* only the status matters */
+        if (local_error != NULL) {
+            g_propagate_error(error, g_steal_pointer(&local_error));
+            return FALSE;
+        }
+        if (status < 400 || status == 404)
+            return TRUE;
+        g_debug("DELETE %s: busy (%u), trying again", path, status);
+        g_usleep(pause_ms * 1000);
+        pause_ms = MIN(pause_ms * 2, 250);
+    }
+}
 
 gboolean
 bb_docker_ping(BbDockerClient *client, GError **error)
@@ -291,18 +329,12 @@ bb_docker_network_create(BbDockerClient *client, const gchar *name, gboolean int
 gboolean
 bb_docker_network_remove(BbDockerClient *client, const gchar *id, GError **error)
 {
+    /* 403 (409 on newer engines): containers still attached, likely
+     * being removed by a teardown running beside us. */
+    static const guint busy[] = {403, 409, 0};
     g_autofree gchar *id_q = bb_docker_query_escape(id);
     g_autofree gchar *path = g_strdup_printf("/networks/%s", id_q);
-    g_autoptr(GError) local_error = NULL;
-    /* Only success matters; the body, if any, is dropped. */
-    JsonNode *reply =
-        bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_404, NULL, &local_error);
-    g_clear_pointer(&reply, json_node_unref);
-    if (local_error != NULL) {
-        g_propagate_error(error, g_steal_pointer(&local_error));
-        return FALSE;
-    }
-    return TRUE;
+    return bb_docker_delete(client, path, busy, error);
 }
 
 gboolean
@@ -389,18 +421,11 @@ bb_docker_volume_list(BbDockerClient *client, const gchar *key, const gchar *val
 gboolean
 bb_docker_volume_remove(BbDockerClient *client, const gchar *name, GError **error)
 {
+    /* 409: still mounted by a container on its way out. */
+    static const guint busy[] = {409, 0};
     g_autofree gchar *name_q = bb_docker_query_escape(name);
     g_autofree gchar *path = g_strdup_printf("/volumes/%s?force=1", name_q);
-    g_autoptr(GError) local_error = NULL;
-    /* Only success matters; the body, if any, is dropped. */
-    JsonNode *reply =
-        bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_404, NULL, &local_error);
-    g_clear_pointer(&reply, json_node_unref);
-    if (local_error != NULL) {
-        g_propagate_error(error, g_steal_pointer(&local_error));
-        return FALSE;
-    }
-    return TRUE;
+    return bb_docker_delete(client, path, busy, error);
 }
 
 gchar *
@@ -458,17 +483,12 @@ bb_docker_container_kill(BbDockerClient *client, const gchar *id, const gchar *s
 gboolean
 bb_docker_container_remove(BbDockerClient *client, const gchar *id, GError **error)
 {
+    /* 409: someone else's removal is in progress; ours ends when theirs
+     * has (404), so a caller may go on to the networks. */
+    static const guint busy[] = {409, 0};
     g_autofree gchar *id_q = bb_docker_query_escape(id);
     g_autofree gchar *path = g_strdup_printf("/containers/%s?force=1&v=1", id_q);
-    g_autoptr(GError) local_error = NULL;
-    JsonNode *reply = bb_docker_client_call(client, "DELETE", path, NULL, bb_docker_ok_304_404,
-                                            NULL, &local_error);
-    g_clear_pointer(&reply, json_node_unref); /* only success matters */
-    if (local_error != NULL) {
-        g_propagate_error(error, g_steal_pointer(&local_error));
-        return FALSE;
-    }
-    return TRUE;
+    return bb_docker_delete(client, path, busy, error);
 }
 
 JsonObject *
@@ -561,13 +581,30 @@ bb_docker_container_commit(BbDockerClient *client, const gchar *id, const gchar 
     g_autofree gchar *repo_q = bb_docker_query_escape(repo);
     g_autofree gchar *tag_q = bb_docker_query_escape(tag);
     g_autofree gchar *path =
-        g_strdup_printf("/commit?container=%s&repo=%s&tag=%s&pause=1", id_q, repo_q, tag_q);
-    /* The body is the new image's config: only labels change. */
+        g_strdup_printf("/commit?container=%s&repo=%s&tag=%s&pause=0", id_q, repo_q, tag_q);
+    /* pause=0: the snapshot is of the live filesystem, taken while the
+     * agent runs. Pausing froze the agent (its execs fail with 409 while
+     * paused) and, racing an exec, could leave it paused for good. The
+     * body is the new image's config: only labels change. */
     g_autoptr(JsonObject) config = json_object_new();
     json_object_set_member(config, "Labels", bb_docker_labels_node(labels));
     g_autoptr(JsonNode) body = json_node_init_object(json_node_alloc(), config);
-    g_autoptr(JsonNode) reply =
-        bb_docker_client_call(client, "POST", path, body, NULL, NULL, error);
+    g_autoptr(JsonNode) reply = NULL;
+    /* A file the agent rewrites while the engine archives it breaks the
+     * engine's tar ("unexpected EOF", 500): a new try usually finds it
+     * settled. Other errors, and the last try's, are the caller's. */
+    for (guint attempt = 1; reply == NULL; attempt++) {
+        guint status = 0;
+        g_autoptr(GError) local_error = NULL;
+        reply = bb_docker_client_call(client, "POST", path, body, NULL, &status, &local_error);
+        if (local_error == NULL)
+            break;
+        if (status != 500 || attempt == BB_DOCKER_COMMIT_TRIES) {
+            g_propagate_error(error, g_steal_pointer(&local_error));
+            return NULL;
+        }
+        g_debug("commit of %s: %s; trying again", id, local_error->message);
+    }
     const gchar *image = bb_docker_string_member(reply, "Id");
     if (image == NULL) {
         if (error != NULL && *error == NULL)

@@ -33,7 +33,8 @@ gchar *bb_docker_network_create(BbDockerClient *client, const gchar *name, gbool
                                 const gchar *const *labels, GError **error);
 /* Every IPv4 subnet the engine's networks use, as "a.b.c.d/len". */
 GPtrArray *bb_docker_network_subnets(BbDockerClient *client, GError **error);
-/* Idempotent: an absent network is not an error. */
+/* Idempotent: an absent network is not an error; one whose containers
+ * are still leaving (another teardown) is retried, bounded. */
 gboolean bb_docker_network_remove(BbDockerClient *client, const gchar *id, GError **error);
 gboolean bb_docker_network_connect(BbDockerClient *client, const gchar *network,
                                    const gchar *container, GError **error);
@@ -44,7 +45,8 @@ JsonArray *bb_docker_network_list(BbDockerClient *client, const gchar *key, cons
 JsonArray *bb_docker_container_list(BbDockerClient *client, const gchar *key, const gchar *value,
                                     GError **error);
 
-/* Volumes work alike; an absent volume is not an error to remove. */
+/* Volumes work alike; an absent volume is not an error to remove, one
+ * still in use by a leaving container is retried, bounded. */
 JsonArray *bb_docker_volume_list(BbDockerClient *client, const gchar *key, const gchar *value,
                                  GError **error);
 gboolean bb_docker_volume_remove(BbDockerClient *client, const gchar *name, GError **error);
@@ -52,7 +54,8 @@ gboolean bb_docker_volume_remove(BbDockerClient *client, const gchar *name, GErr
 gchar *bb_docker_container_create(BbDockerClient *client, const gchar *name, JsonNode *config,
                                   GError **error);
 gboolean bb_docker_container_start(BbDockerClient *client, const gchar *id, GError **error);
-/* Idempotent force-remove, with anonymous volumes. */
+/* Idempotent force-remove, with anonymous volumes; a removal already in
+ * progress elsewhere is waited for (bounded), not an error. */
 gboolean bb_docker_container_remove(BbDockerClient *client, const gchar *id, GError **error);
 gboolean bb_docker_container_kill(BbDockerClient *client, const gchar *id, const gchar *signal,
                                   GError **error);
@@ -67,7 +70,8 @@ gboolean bb_docker_container_put_archive(BbDockerClient *client, const gchar *id
  * @error when the path does not exist. */
 GBytes *bb_docker_container_get_archive(BbDockerClient *client, const gchar *id, const gchar *path,
                                         GError **error);
-/* Commits the container to @repo:@tag; returns the image id. */
+/* Commits the container to @repo:@tag without pausing it (a snapshot of
+ * its live filesystem); returns the image id. */
 gchar *bb_docker_container_commit(BbDockerClient *client, const gchar *id, const gchar *repo,
                                   const gchar *tag, const gchar *const *labels, GError **error);
 gchar *bb_docker_container_logs(BbDockerClient *client, const gchar *id, GError **error);
@@ -78,6 +82,13 @@ gchar *bb_docker_container_logs(BbDockerClient *client, const gchar *id, GError 
 gboolean bb_docker_exec(BbDockerClient *client, const gchar *id, const gchar *const *argv,
                         const gchar *user, GBytes *input, GByteArray *out, GByteArray *err,
                         gint *status, GError **error);
+
+/* The same streaming our @in_fd to the command's stdin and its output to
+ * our stdout/stderr, without a TTY. The end of @in_fd is the end of the
+ * command's input (it reads EOF); the call returns when the command
+ * ends, whether or not @in_fd has. */
+gboolean bb_docker_exec_stream(BbDockerClient *client, const gchar *id, const gchar *const *argv,
+                               const gchar *user, gint in_fd, gint *status, GError **error);
 
 /* The same with a TTY, pumping @in_fd/@out_fd (raw mode and window size
  * when they are terminals) until the command ends. */

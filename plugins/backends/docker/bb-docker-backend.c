@@ -7,6 +7,7 @@
 #include "bb-docker-bottle.h"
 #include "bb-docker-image-cache.h"
 #include "bb-docker-image.h"
+#include "bb-docker-pool.h"
 #include "bb-docker-tar.h"
 #include "bb-docker-target.h"
 #include "bb-dockerfile.h"
@@ -31,6 +32,7 @@ struct _BbDockerBackend {
     gchar *sidecar_image;
     gchar *runtime;
     GHashTable *bottles; /* slug → BbDockerBottle, launched by us */
+    GThread *refill;     /* tops the warm pool up after a claim */
 };
 
 static void bb_docker_backend_iface_init(BbBackendInterface *iface);
@@ -42,6 +44,9 @@ static void
 bb_docker_backend_finalize(GObject *object)
 {
     BbDockerBackend *self = BB_DOCKER_BACKEND(object);
+    /* A half-made warm bottle would be litter for `cleanup`. */
+    if (self->refill != NULL)
+        g_thread_join(self->refill);
     g_clear_object(&self->client);
     g_free(self->agent_image);
     g_free(self->sidecar_image);
@@ -470,6 +475,28 @@ bb_docker_plan_env(BbPlan *plan)
     return env;
 }
 
+/* The bottle recipe for @plan; @env must outlive the spec. */
+static gboolean
+bb_docker_backend_spec(BbDockerBackend *self, BbPlan *plan, const BbLaunchOptions *options,
+                       GPtrArray *env, BbDockerBottleSpec *spec, GError **error)
+{
+    const gchar *image =
+        options != NULL && options->image != NULL ? options->image : self->agent_image;
+    if (image == NULL || self->sidecar_image == NULL) {
+        g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
+                    "Images are not prepared: call prepare_images before launch");
+        return FALSE;
+    }
+    *spec = (BbDockerBottleSpec){
+        .agent_name = bb_plan_get_agent_name(plan),
+        .agent_image = image,
+        .agent_env = (const gchar *const *)env->pdata,
+        .sidecar_image = self->sidecar_image,
+        .runtime = self->runtime,
+    };
+    return TRUE;
+}
+
 static gchar *
 bb_docker_backend_launch(BbBackend *backend, BbPlan *plan, const BbLaunchOptions *options,
                          GCancellable *cancellable, GError **error)
@@ -477,14 +504,10 @@ bb_docker_backend_launch(BbBackend *backend, BbPlan *plan, const BbLaunchOptions
     BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
     if (!bb_docker_backend_ensure_client(self, error))
         return NULL;
-    const gchar *image =
-        options != NULL && options->image != NULL ? options->image : self->agent_image;
-    if (image == NULL || self->sidecar_image == NULL) {
-        g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
-                    "Images are not prepared: call prepare_images before launch");
-        return NULL;
-    }
     g_autoptr(GPtrArray) env = bb_docker_plan_env(plan);
+    BbDockerBottleSpec spec;
+    if (!bb_docker_backend_spec(self, plan, options, env, &spec, error))
+        return NULL;
     g_autoptr(GBytes) upstream_ca = NULL;
     if (options != NULL && options->upstream_ca != NULL) {
         g_autoptr(GMappedFile) file = g_mapped_file_new(options->upstream_ca, FALSE, error);
@@ -495,22 +518,38 @@ bb_docker_backend_launch(BbBackend *backend, BbPlan *plan, const BbLaunchOptions
         upstream_ca = g_mapped_file_get_bytes(file);
     }
     g_autofree gchar *routes = bb_routes_to_json_string(bb_plan_get_routes(plan), FALSE);
-    BbDockerBottleSpec spec = {
-        .agent_name = bb_plan_get_agent_name(plan),
-        .agent_image = image,
-        .agent_env = (const gchar *const *)env->pdata,
-        .sidecar_image = self->sidecar_image,
-        .routes_json = routes,
-        .resolve = options != NULL ? (const gchar *const *)options->resolve : NULL,
-        .upstream_ca = upstream_ca,
-        .secrets = options != NULL ? options->secrets : NULL,
-        .runtime = self->runtime,
-    };
-    BbDockerBottle *bottle = bb_docker_bottle_launch(self->client, &spec, error);
+    spec.routes_json = routes;
+    spec.resolve = options != NULL ? (const gchar *const *)options->resolve : NULL;
+    spec.upstream_ca = upstream_ca;
+    spec.secrets = options != NULL ? options->secrets : NULL;
+    /* A warm bottle of this recipe, when one waits; else a new one. */
+    g_autoptr(GError) claim_error = NULL;
+    guint idle = 0;
+    BbDockerBottle *bottle = bb_docker_pool_claim(self->client, &spec, &idle, &claim_error);
+    if (claim_error != NULL)
+        g_warning("no warm bottle could be claimed (%s); making a new one", claim_error->message);
+    /* The pool keeps its size: the one taken is replaced meanwhile. */
+    if (bottle != NULL && self->refill == NULL)
+        self->refill = bb_docker_pool_refill(self->client, &spec, idle);
+    if (bottle == NULL)
+        bottle = bb_docker_bottle_launch(self->client, &spec, error);
     if (bottle == NULL)
         return NULL;
     g_hash_table_replace(self->bottles, g_strdup(bottle->slug), bottle);
     return g_strdup(bottle->slug);
+}
+
+static gboolean
+bb_docker_backend_warm(BbBackend *backend, BbPlan *plan, guint count, guint *made, guint *removed,
+                       GError **error)
+{
+    BbDockerBackend *self = BB_DOCKER_BACKEND(backend);
+    if (!bb_docker_backend_ensure_client(self, error))
+        return FALSE;
+    g_autoptr(GPtrArray) env = bb_docker_plan_env(plan);
+    BbDockerBottleSpec spec;
+    return bb_docker_backend_spec(self, plan, NULL, env, &spec, error) &&
+           bb_docker_pool_fill(self->client, &spec, count, made, removed, error);
 }
 
 static gboolean
@@ -523,9 +562,14 @@ bb_docker_backend_exec(BbBackend *backend, const gchar *slug, const gchar *const
     g_autofree gchar *agent = bb_docker_bottle_find_agent(self->client, slug, error);
     if (agent == NULL)
         return FALSE;
-    if (interactive)
+    /* A TTY only on a terminal. Otherwise our input is streamed: a TTY
+     * exec never sees its input end (the engine only drops its output),
+     * so a closed or finished stdin would leave the session hanging. */
+    if (interactive && isatty(STDIN_FILENO))
         return bb_docker_exec_tty(self->client, agent, argv, NULL, STDIN_FILENO, STDOUT_FILENO,
                                   status, error);
+    if (interactive)
+        return bb_docker_exec_stream(self->client, agent, argv, NULL, STDIN_FILENO, status, error);
     return bb_docker_exec(self->client, agent, argv, NULL, NULL, NULL, NULL, status, error);
 }
 
@@ -541,11 +585,9 @@ bb_docker_bottle_info(JsonObject *container)
     info->backend = g_strdup("docker");
     /* A running bottle whose CLI is gone is what `cleanup` removes. */
     const gchar *state = json_object_get_string_member_with_default(container, "State", "");
-    const gchar *owner =
-        json_object_get_string_member_with_default(labels, BB_DOCKER_LABEL_OWNER, NULL);
-    const gchar *start =
-        json_object_get_string_member_with_default(labels, BB_DOCKER_LABEL_OWNER_START, NULL);
-    info->state = g_strdup(bb_docker_owner_alive(owner, start) ? state : "orphaned");
+    gboolean warm = FALSE;
+    gboolean alive = bb_docker_container_owner_alive(container, &warm);
+    info->state = g_strdup(warm ? "warm" : alive ? state : "orphaned");
     info->image = g_strdup(json_object_get_string_member_with_default(container, "Image", ""));
     info->created = json_object_get_int_member_with_default(container, "Created", 0);
     return info;
@@ -659,5 +701,6 @@ bb_docker_backend_iface_init(BbBackendInterface *iface)
     iface->cleanup = bb_docker_backend_cleanup;
     iface->commit = bb_docker_backend_commit;
     iface->get_target = bb_docker_backend_get_target;
+    iface->warm = bb_docker_backend_warm;
     iface->prune_images = bb_docker_backend_prune_images;
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "bb-docker-api.h"
+#include "bb-docker-pool.h"
+#include "bb-docker-sidecar.h"
 #include "bb-docker-subnet.h"
 #include "bb-docker-tar.h"
 #include "bb-error.h"
@@ -21,6 +23,7 @@ bb_docker_bottle_free(BbDockerBottle *bottle)
     g_free(bottle->egress_network);
     g_free(bottle->sidecar_ip);
     g_free(bottle->ca_pem);
+    g_free(bottle->pool_key);
     g_free(bottle);
 }
 
@@ -58,10 +61,9 @@ bb_set_strings(JsonObject *object, const gchar *member, const gchar *const *strv
     json_object_set_array_member(object, member, bb_strv_array(strv));
 }
 
-/* Hardening both containers share. */
-static JsonObject *
-bb_hardened_host_config(const gchar *network_mode, gint64 pids_limit, gint64 memory_bytes,
-                        const gchar *runtime)
+JsonObject *
+bb_docker_hardened_host_config(const gchar *network_mode, gint64 pids_limit, gint64 memory_bytes,
+                               const gchar *runtime)
 {
     JsonObject *host = json_object_new();
     json_object_set_string_member(host, "NetworkMode", network_mode);
@@ -82,8 +84,8 @@ bb_hardened_host_config(const gchar *network_mode, gint64 pids_limit, gint64 mem
 
 /* The start time of process @pid (clock ticks since boot), which tells a
  * live owner from a later process that reused its PID. */
-static gchar *
-bb_process_start(gint pid)
+gchar *
+bb_docker_process_start(gint pid)
 {
     g_autofree gchar *path = g_strdup_printf("/proc/%d/stat", pid);
     g_autofree gchar *stat = NULL;
@@ -98,13 +100,13 @@ bb_process_start(gint pid)
 }
 
 static GStrv
-bb_label_list(const gchar *slug, const gchar *role, const gchar *agent)
+bb_label_list(const BbDockerBottle *bottle, const gchar *role, const gchar *agent)
 {
     g_autoptr(GStrvBuilder) labels = g_strv_builder_new();
     g_autofree gchar *owner = g_strdup_printf("%d", (int)getpid());
-    g_autofree gchar *start = bb_process_start(getpid());
+    g_autofree gchar *start = bb_docker_process_start(getpid());
     const gchar *fixed[] = {BB_DOCKER_LABEL_SLUG,
-                            slug,
+                            bottle->slug,
                             BB_DOCKER_LABEL_ROLE,
                             role,
                             BB_DOCKER_LABEL_OWNER,
@@ -117,13 +119,17 @@ bb_label_list(const gchar *slug, const gchar *role, const gchar *agent)
         g_strv_builder_add(labels, BB_DOCKER_LABEL_OWNER_START);
         g_strv_builder_add(labels, start);
     }
+    if (bottle->pool_key != NULL) {
+        g_strv_builder_add(labels, BB_DOCKER_LABEL_POOL);
+        g_strv_builder_add(labels, bottle->pool_key);
+    }
     return g_strv_builder_end(labels);
 }
 
-static JsonObject *
-bb_labels(const gchar *slug, const gchar *role, const gchar *agent)
+JsonObject *
+bb_docker_bottle_labels(const BbDockerBottle *bottle, const gchar *role, const gchar *agent)
 {
-    g_auto(GStrv) labels = bb_label_list(slug, role, agent);
+    g_auto(GStrv) labels = bb_label_list(bottle, role, agent);
     g_autoptr(JsonNode) node = bb_docker_labels_node((const gchar *const *)labels);
     return json_object_ref(json_node_get_object(node));
 }
@@ -132,7 +138,7 @@ static gboolean
 bb_create_network(BbDockerClient *client, const BbDockerBottle *bottle, const gchar *name,
                   gboolean internal, const gchar *subnet, const gchar *agent, GError **error)
 {
-    g_auto(GStrv) labels = bb_label_list(bottle->slug, "network", agent);
+    g_auto(GStrv) labels = bb_label_list(bottle, "network", agent);
     /* The internal bridge gets no host address (inhibit_ipv4): see the header. */
     g_autofree gchar *id = bb_docker_network_create(client, name, internal, internal, subnet,
                                                     (const gchar *const *)labels, error);
@@ -166,69 +172,21 @@ bb_create_internal_network(BbDockerClient *client, BbDockerBottle *bottle, const
     }
 }
 
-/* What the sidecar reads from stdin at start (`--secrets /dev/stdin`):
- * one JSON object, env name → value. */
-static GBytes *
-bb_sidecar_secrets(GHashTable *secrets)
-{
-    g_autoptr(JsonObject) root = json_object_new();
-    if (secrets != NULL) {
-        GHashTableIter iter;
-        gpointer key, value;
-        g_hash_table_iter_init(&iter, secrets);
-        while (g_hash_table_iter_next(&iter, &key, &value))
-            json_object_set_string_member(root, key, value);
-    }
-    g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), root);
-    gchar *text = json_to_string(node, FALSE);
-    return g_bytes_new_take(text, strlen(text));
-}
-
-GStrv
-bb_docker_sidecar_argv(const BbDockerBottle *bottle, const BbDockerBottleSpec *spec)
-{
-    g_autoptr(GStrvBuilder) argv = g_strv_builder_new();
-    g_autofree gchar *listen = g_strdup_printf("0.0.0.0:%u", BB_DOCKER_PROXY_PORT);
-    const gchar *fixed[] = {"--bottle",
-                            bottle->slug,
-                            "--routes",
-                            BB_DOCKER_SIDECAR_STATE "/routes.json",
-                            "--secrets",
-                            "/dev/stdin",
-                            "--listen",
-                            listen,
-                            "--dns",
-                            "0.0.0.0:53",
-                            "--dns-answer",
-                            bottle->sidecar_ip,
-                            "--ca-cert",
-                            BB_DOCKER_SIDECAR_STATE "/ca.pem",
-                            "--audit",
-                            "-",
-                            NULL};
-    g_strv_builder_addv(argv, fixed);
-    for (const gchar *const *pin = spec->resolve; pin != NULL && *pin != NULL; pin++) {
-        g_strv_builder_add(argv, "--resolve");
-        g_strv_builder_add(argv, *pin);
-    }
-    if (spec->upstream_ca != NULL) {
-        g_strv_builder_add(argv, "--upstream-ca");
-        g_strv_builder_add(argv, BB_DOCKER_SIDECAR_STATE "/upstream-ca.pem");
-    }
-    return g_strv_builder_end(argv);
-}
-
-/* One launch in progress: what the parallel steps share (read-only) and
- * what each fills in (distinct fields). */
+/* One launch in progress: what the parallel steps share. The sidecar step
+ * publishes the CA (or its failure) under @lock; the agent step waits for
+ * it to install it. */
 typedef struct {
     BbDockerClient *client;
     BbDockerBottle *bottle;
     const BbDockerBottleSpec *spec;
-    GBytes *system_bundle; /* the agent image's CA bundle, read while the sidecar starts */
+    gboolean warm; /* leave the sidecar waiting for its launch document */
+    GMutex lock;
+    GCond published;
+    gboolean sidecar_failed;
 } BbLaunch;
 
-static JsonObject *
-bb_endpoint_config(const gchar *network, const gchar *address)
+JsonObject *
+bb_docker_endpoint_config(const gchar *network, const gchar *address)
 {
     JsonObject *networking = json_object_new();
     JsonObject *endpoints = json_object_new();
@@ -243,113 +201,69 @@ bb_endpoint_config(const gchar *network, const gchar *address)
     return networking;
 }
 
-/* The sidecar's state volume: created by the engine on first mount,
- * labelled so cleanup finds it, removed with the bottle. */
-static JsonArray *
-bb_sidecar_mounts(const BbDockerBottle *bottle, const gchar *agent)
+static void
+bb_launch_publish_ca(BbLaunch *launch, gchar *ca_pem)
 {
-    JsonObject *mount = json_object_new();
-    json_object_set_string_member(mount, "Type", "volume");
-    g_autofree gchar *name = g_strdup_printf("bb-%s-sidecar", bottle->slug);
-    json_object_set_string_member(mount, "Source", name);
-    json_object_set_string_member(mount, "Target", BB_DOCKER_SIDECAR_STATE);
-    JsonObject *options = json_object_new();
-    json_object_set_object_member(options, "Labels",
-                                  bb_labels(bottle->slug, BB_DOCKER_LABEL_VOLUME_ROLE, agent));
-    json_object_set_object_member(mount, "VolumeOptions", options);
-    JsonArray *mounts = json_array_new();
-    json_array_add_object_element(mounts, mount);
-    return mounts;
+    g_mutex_lock(&launch->lock);
+    if (ca_pem != NULL)
+        launch->bottle->ca_pem = ca_pem;
+    else
+        launch->sidecar_failed = TRUE;
+    g_cond_broadcast(&launch->published);
+    g_mutex_unlock(&launch->lock);
 }
 
-/* routes.json (and the extra upstream CA) into the state volume. */
-static gboolean
-bb_sidecar_put_config(BbLaunch *launch, GError **error)
+static const gchar *
+bb_launch_wait_ca(BbLaunch *launch)
 {
-    const BbDockerBottleSpec *spec = launch->spec;
-    g_autoptr(BbDockerTar) tar = bb_docker_tar_new();
-    const gchar *routes = spec->routes_json != NULL ? spec->routes_json : "{\"routes\": []}";
-    g_autoptr(GBytes) routes_bytes = g_bytes_new(routes, strlen(routes));
-    if (!bb_docker_tar_add_file(tar, "routes.json", routes_bytes, 0644, 0, 0, error))
-        return FALSE;
-    if (spec->upstream_ca != NULL &&
-        !bb_docker_tar_add_file(tar, "upstream-ca.pem", spec->upstream_ca, 0644, 0, 0, error))
-        return FALSE;
-    g_autoptr(GBytes) archive = bb_docker_tar_finish(tar);
-    return bb_docker_container_put_archive(launch->client, launch->bottle->sidecar_id,
-                                           BB_DOCKER_SIDECAR_STATE, archive, error);
+    g_mutex_lock(&launch->lock);
+    while (launch->bottle->ca_pem == NULL && !launch->sidecar_failed)
+        g_cond_wait(&launch->published, &launch->lock);
+    const gchar *ca = launch->bottle->ca_pem;
+    g_mutex_unlock(&launch->lock);
+    return ca;
 }
 
-/* The sidecar writes its CA certificate once it serves; bounded wait. */
+/* Create, attach, start; the CA as soon as it is announced; then (unless
+ * warming) the launch document and the ready line. */
 static gboolean
-bb_sidecar_wait_ca(BbLaunch *launch, GError **error)
+bb_sidecar_bring_up(BbLaunch *launch, GError **error)
 {
     BbDockerBottle *bottle = launch->bottle;
-    for (guint attempt = 0; attempt < 500; attempt++) {
-        g_autoptr(GBytes) archive = bb_docker_container_get_archive(
-            launch->client, bottle->sidecar_id, BB_DOCKER_SIDECAR_STATE "/ca.pem", error);
-        if (archive == NULL && error != NULL && *error != NULL)
-            return FALSE;
-        g_autoptr(GBytes) pem =
-            archive != NULL ? bb_docker_tar_read_first_file(archive, error) : NULL;
-        if (pem != NULL && g_bytes_get_size(pem) > 0) {
-            bottle->ca_pem = g_strndup(g_bytes_get_data(pem, NULL), g_bytes_get_size(pem));
-            return TRUE;
-        }
-        g_usleep(20 * 1000);
-    }
-    g_autofree gchar *logs = bb_docker_container_logs(launch->client, bottle->sidecar_id, NULL);
-    g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
-                "The sidecar did not come up within 10 s; its output: %.2000s",
-                logs != NULL ? logs : "(none)");
-    return FALSE;
+    g_autoptr(JsonNode) config = bb_docker_sidecar_config(bottle, launch->spec);
+    g_autofree gchar *name = g_strdup_printf("bb-%s-sidecar", bottle->slug);
+    bottle->sidecar_id = bb_docker_container_create(launch->client, name, config, error);
+    if (bottle->sidecar_id == NULL ||
+        !bb_docker_network_connect(launch->client, bottle->egress_network, bottle->sidecar_id,
+                                   error))
+        return FALSE;
+    g_autoptr(BbSidecarChannel) channel =
+        bb_sidecar_channel_open(launch->client, bottle->sidecar_id, !launch->warm, error);
+    if (channel == NULL || !bb_docker_container_start(launch->client, bottle->sidecar_id, error))
+        return FALSE;
+    gchar *ca = bb_sidecar_channel_await_ca(channel, error);
+    if (ca == NULL)
+        return FALSE;
+    bb_launch_publish_ca(launch, ca);
+    if (launch->warm)
+        return TRUE;
+    g_autoptr(GBytes) document = bb_docker_sidecar_launch_document(launch->spec);
+    gboolean sent = bb_sidecar_channel_send(channel, document, error);
+    /* Our copy of the secrets is wiped once handed over. */
+    bb_docker_bytes_wipe(document);
+    return sent && bb_sidecar_channel_await_ready(channel, error);
 }
 
 static gboolean
 bb_launch_sidecar(BbLaunch *launch, GError **error)
 {
-    BbDockerBottle *bottle = launch->bottle;
-    const BbDockerBottleSpec *spec = launch->spec;
-    g_autoptr(JsonObject) config = json_object_new();
-    json_object_set_string_member(config, "Image", spec->sidecar_image);
-    g_auto(GStrv) argv = bb_docker_sidecar_argv(bottle, spec);
-    bb_set_strings(config, "Cmd", (const gchar *const *)argv);
-    /* stdin carries the secrets once, then closes. */
-    json_object_set_boolean_member(config, "OpenStdin", TRUE);
-    json_object_set_boolean_member(config, "StdinOnce", TRUE);
-    json_object_set_boolean_member(config, "AttachStdin", TRUE);
-    json_object_set_object_member(config, "Labels",
-                                  bb_labels(bottle->slug, "sidecar", spec->agent_name));
-    JsonObject *host =
-        bb_hardened_host_config(bottle->internal_network, 512, 512 * 1024 * 1024, NULL);
-    json_object_set_boolean_member(host, "ReadonlyRootfs", TRUE);
-    JsonObject *tmpfs = json_object_new();
-    json_object_set_string_member(tmpfs, "/tmp", "rw,noexec,nosuid,size=64m");
-    json_object_set_object_member(host, "Tmpfs", tmpfs);
-    json_object_set_array_member(host, "Mounts", bb_sidecar_mounts(bottle, spec->agent_name));
-    /* Port 53 and 9099 without any capability: the sidecar runs unprivileged. */
-    JsonObject *sysctls = json_object_new();
-    json_object_set_string_member(sysctls, "net.ipv4.ip_unprivileged_port_start", "0");
-    json_object_set_object_member(host, "Sysctls", sysctls);
-    json_object_set_object_member(config, "HostConfig", host);
-    json_object_set_object_member(config, "NetworkingConfig",
-                                  bb_endpoint_config(bottle->internal_network, bottle->sidecar_ip));
-    g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_ref(config));
-    g_autofree gchar *name = g_strdup_printf("bb-%s-sidecar", bottle->slug);
-    bottle->sidecar_id = bb_docker_container_create(launch->client, name, node, error);
-    if (bottle->sidecar_id == NULL || !bb_sidecar_put_config(launch, error) ||
-        !bb_docker_network_connect(launch->client, bottle->egress_network, bottle->sidecar_id,
-                                   error))
-        return FALSE;
-    g_autoptr(GBytes) secrets = bb_sidecar_secrets(spec->secrets);
     gint64 started = g_get_monotonic_time();
-    gboolean ok =
-        bb_docker_container_start_with_stdin(launch->client, bottle->sidecar_id, secrets, error);
-    g_debug("bottle %s: sidecar start %.1f ms", bottle->slug,
+    gboolean ok = bb_sidecar_bring_up(launch, error);
+    if (!ok)
+        bb_launch_publish_ca(launch, NULL);
+    g_debug("bottle %s: sidecar up in %.1f ms", launch->bottle->slug,
             (g_get_monotonic_time() - started) / 1e3);
-    /* Our serialised copy of the secrets is wiped once handed over. */
-    memset((gpointer)g_bytes_get_data(secrets, NULL), 0, g_bytes_get_size(secrets));
-    return ok && bb_sidecar_wait_ca(launch, error);
+    return ok;
 }
 
 static GPtrArray *
@@ -403,12 +317,10 @@ bb_install_agent_ca(BbDockerClient *client, BbDockerBottle *bottle, GBytes *syst
     return bb_docker_container_put_archive(client, bottle->agent_id, "/", archive, error);
 }
 
-static gboolean
-bb_launch_agent(BbLaunch *launch, GError **error)
+static JsonNode *
+bb_agent_config(const BbDockerBottle *bottle, const BbDockerBottleSpec *spec)
 {
-    BbDockerBottle *bottle = launch->bottle;
-    const BbDockerBottleSpec *spec = launch->spec;
-    g_autoptr(JsonObject) config = json_object_new();
+    JsonObject *config = json_object_new();
     json_object_set_string_member(config, "Image", spec->agent_image);
     json_object_set_string_member(config, "User",
                                   spec->agent_user != NULL ? spec->agent_user : "1000:1000");
@@ -420,8 +332,8 @@ bb_launch_agent(BbLaunch *launch, GError **error)
     g_autoptr(GPtrArray) env = bb_agent_env(bottle, spec);
     bb_set_strings(config, "Env", (const gchar *const *)env->pdata);
     json_object_set_object_member(config, "Labels",
-                                  bb_labels(bottle->slug, "agent", spec->agent_name));
-    JsonObject *host = bb_hardened_host_config(
+                                  bb_docker_bottle_labels(bottle, "agent", spec->agent_name));
+    JsonObject *host = bb_docker_hardened_host_config(
         bottle->internal_network, spec->pids_limit > 0 ? spec->pids_limit : 1024,
         spec->memory_bytes > 0 ? spec->memory_bytes : G_GINT64_CONSTANT(4) << 30, spec->runtime);
     const gchar *dns[] = {bottle->sidecar_ip, NULL};
@@ -437,22 +349,39 @@ bb_launch_agent(BbLaunch *launch, GError **error)
      * the two start in parallel. */
     g_autofree gchar *agent_ip = bb_docker_subnet_address(bottle->sidecar_ip, 3);
     json_object_set_object_member(config, "NetworkingConfig",
-                                  bb_endpoint_config(bottle->internal_network, agent_ip));
-    g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_ref(config));
+                                  bb_docker_endpoint_config(bottle->internal_network, agent_ip));
+    return json_node_init_object(json_node_alloc(), config);
+}
+
+/* The system CA bundle the agent image ships, to append the bottle CA to. */
+static gboolean
+bb_agent_system_bundle(BbLaunch *launch, GBytes **bundle, GError **error)
+{
+    g_autoptr(GBytes) tar = bb_docker_container_get_archive(
+        launch->client, launch->bottle->agent_id, BB_DOCKER_SYSTEM_BUNDLE, error);
+    if (tar == NULL)
+        return error == NULL || *error == NULL;
+    *bundle = bb_docker_tar_read_first_file(tar, error);
+    return *bundle != NULL || error == NULL || *error == NULL;
+}
+
+static gboolean
+bb_launch_agent(BbLaunch *launch, GError **error)
+{
+    BbDockerBottle *bottle = launch->bottle;
+    g_autoptr(JsonNode) config = bb_agent_config(bottle, launch->spec);
     g_autofree gchar *name = g_strdup_printf("bb-%s-agent", bottle->slug);
-    bottle->agent_id = bb_docker_container_create(launch->client, name, node, error);
-    if (bottle->agent_id == NULL)
+    bottle->agent_id = bb_docker_container_create(launch->client, name, config, error);
+    g_autoptr(GBytes) system_bundle = NULL;
+    if (bottle->agent_id == NULL || !bb_agent_system_bundle(launch, &system_bundle, error) ||
+        !bb_docker_container_start(launch->client, bottle->agent_id, error))
         return FALSE;
-    g_autoptr(GBytes) system_tar = bb_docker_container_get_archive(launch->client, bottle->agent_id,
-                                                                   BB_DOCKER_SYSTEM_BUNDLE, error);
-    if (system_tar == NULL && error != NULL && *error != NULL)
+    /* The sidecar's own error is the one worth reporting. */
+    if (bb_launch_wait_ca(launch) == NULL) {
+        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "the sidecar did not come up");
         return FALSE;
-    if (system_tar != NULL) {
-        launch->system_bundle = bb_docker_tar_read_first_file(system_tar, error);
-        if (launch->system_bundle == NULL && error != NULL && *error != NULL)
-            return FALSE;
     }
-    return bb_docker_container_start(launch->client, bottle->agent_id, error);
+    return bb_install_agent_ca(launch->client, bottle, system_bundle, error);
 }
 
 typedef gboolean (*BbLaunchStep)(BbLaunch *launch, GError **error);
@@ -473,7 +402,8 @@ bb_parallel_step_run(gpointer data)
 }
 
 /* Runs @first on a thread and @second here; each request has its own
- * connection, and the steps write disjoint fields of the bottle. */
+ * connection, and the steps write disjoint fields of the bottle. The
+ * first step's error wins (the sidecar's, when both fail). */
 static gboolean
 bb_run_parallel(BbLaunch *launch, BbLaunchStep first, BbLaunchStep second, GError **error)
 {
@@ -517,23 +447,25 @@ bb_launch_all(BbLaunch *launch, GError **error)
     if (!bb_run_parallel(launch, bb_step_egress_network, bb_step_internal_network, error))
         return FALSE;
     gint64 t1 = g_get_monotonic_time();
-    if (!bb_run_parallel(launch, bb_launch_sidecar, bb_launch_agent, error))
-        return FALSE;
-    gint64 t2 = g_get_monotonic_time();
-    gboolean ok = bb_install_agent_ca(launch->client, bottle, launch->system_bundle, error);
-    g_debug("bottle %s: networks %.1f ms, sidecar and agent %.1f ms, CA %.1f ms", bottle->slug,
-            (t1 - t0) / 1e3, (t2 - t1) / 1e3, (g_get_monotonic_time() - t2) / 1e3);
+    gboolean ok = bb_run_parallel(launch, bb_launch_sidecar, bb_launch_agent, error);
+    g_debug("bottle %s: networks %.1f ms, sidecar and agent %.1f ms", bottle->slug, (t1 - t0) / 1e3,
+            (g_get_monotonic_time() - t1) / 1e3);
     return ok;
 }
 
 BbDockerBottle *
-bb_docker_bottle_launch(BbDockerClient *client, const BbDockerBottleSpec *spec, GError **error)
+bb_docker_bottle_make(BbDockerClient *client, const BbDockerBottleSpec *spec, const gchar *pool_key,
+                      GError **error)
 {
     g_autoptr(BbDockerBottle) bottle = g_new0(BbDockerBottle, 1);
     bottle->slug = bb_docker_slug_new(spec->agent_name);
-    BbLaunch launch = {client, bottle, spec, NULL};
+    bottle->pool_key = g_strdup(pool_key);
+    BbLaunch launch = {.client = client, .bottle = bottle, .spec = spec, .warm = pool_key != NULL};
+    g_mutex_init(&launch.lock);
+    g_cond_init(&launch.published);
     gboolean ok = bb_launch_all(&launch, error);
-    g_clear_pointer(&launch.system_bundle, g_bytes_unref);
+    g_mutex_clear(&launch.lock);
+    g_cond_clear(&launch.published);
     if (ok)
         return g_steal_pointer(&bottle);
     g_prefix_error(error, "Launching bottle %s: ", bottle->slug);
@@ -544,14 +476,20 @@ bb_docker_bottle_launch(BbDockerClient *client, const BbDockerBottleSpec *spec, 
     return NULL;
 }
 
+BbDockerBottle *
+bb_docker_bottle_launch(BbDockerClient *client, const BbDockerBottleSpec *spec, GError **error)
+{
+    return bb_docker_bottle_make(client, spec, NULL, error);
+}
+
 static const gchar *
 bb_json_string(JsonObject *object, const gchar *member)
 {
     return json_object_get_string_member_with_default(object, member, NULL);
 }
 
-static const gchar *
-bb_label_of(JsonObject *object, const gchar *label)
+const gchar *
+bb_docker_label_of(JsonObject *object, const gchar *label)
 {
     JsonObject *labels = json_object_has_member(object, "Labels") &&
                                  JSON_NODE_HOLDS_OBJECT(json_object_get_member(object, "Labels"))
@@ -572,7 +510,7 @@ bb_docker_bottle_remove(BbDockerClient *client, const gchar *slug, GError **erro
         for (guint i = 0; i < json_array_get_length(containers); i++) {
             JsonObject *container = json_array_get_object_element(containers, i);
             gboolean is_agent =
-                g_strcmp0(bb_label_of(container, BB_DOCKER_LABEL_ROLE), "agent") == 0;
+                g_strcmp0(bb_docker_label_of(container, BB_DOCKER_LABEL_ROLE), "agent") == 0;
             if ((pass == 0) != is_agent)
                 continue;
             if (!bb_docker_container_remove(client, bb_json_string(container, "Id"), error))
@@ -609,21 +547,46 @@ bb_docker_owner_alive(const gchar *owner, const gchar *start)
         return FALSE;
     if (start == NULL)
         return TRUE;
-    g_autofree gchar *current = bb_process_start((gint)pid);
+    g_autofree gchar *current = bb_docker_process_start((gint)pid);
     return g_strcmp0(current, start) == 0;
 }
 
+/* Records the slug of every object in @seen, and in @alive when its
+ * owner lives. A bottle is orphaned when none of its objects has a live
+ * owner: a claimed warm bottle's networks name the process that made
+ * them, while its agent names the process that claimed it. */
 static void
-bb_collect_orphans(JsonArray *objects, GHashTable *orphans)
+bb_collect_owners(JsonArray *objects, gboolean are_containers, GHashTable *seen, GHashTable *alive)
 {
     for (guint i = 0; i < json_array_get_length(objects); i++) {
         JsonObject *object = json_array_get_object_element(objects, i);
-        const gchar *slug = bb_label_of(object, BB_DOCKER_LABEL_SLUG);
-        if (slug != NULL &&
-            !bb_docker_owner_alive(bb_label_of(object, BB_DOCKER_LABEL_OWNER),
-                                   bb_label_of(object, BB_DOCKER_LABEL_OWNER_START)))
-            g_hash_table_add(orphans, g_strdup(slug));
+        const gchar *slug = bb_docker_label_of(object, BB_DOCKER_LABEL_SLUG);
+        if (slug == NULL)
+            continue;
+        g_hash_table_add(seen, g_strdup(slug));
+        gboolean lives =
+            are_containers
+                ? bb_docker_container_owner_alive(object, NULL)
+                : bb_docker_owner_alive(bb_docker_label_of(object, BB_DOCKER_LABEL_OWNER),
+                                        bb_docker_label_of(object, BB_DOCKER_LABEL_OWNER_START));
+        if (lives)
+            g_hash_table_add(alive, g_strdup(slug));
     }
+}
+
+static void
+bb_collect_orphans(JsonArray *containers, JsonArray *networks, JsonArray *volumes,
+                   GHashTable *orphans)
+{
+    g_autoptr(GHashTable) alive = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    bb_collect_owners(containers, TRUE, orphans, alive);
+    bb_collect_owners(networks, FALSE, orphans, alive);
+    bb_collect_owners(volumes, FALSE, orphans, alive);
+    GHashTableIter iter;
+    gpointer slug;
+    g_hash_table_iter_init(&iter, alive);
+    while (g_hash_table_iter_next(&iter, &slug, NULL))
+        g_hash_table_remove(orphans, slug);
 }
 
 gboolean
@@ -641,9 +604,7 @@ bb_docker_bottle_cleanup_orphans(BbDockerClient *client, guint *removed, GError 
     g_autoptr(JsonArray) volumes = bb_docker_volume_list(client, BB_DOCKER_LABEL_SLUG, NULL, error);
     if (volumes == NULL)
         return FALSE;
-    bb_collect_orphans(containers, orphans);
-    bb_collect_orphans(networks, orphans);
-    bb_collect_orphans(volumes, orphans);
+    bb_collect_orphans(containers, networks, volumes, orphans);
     GHashTableIter iter;
     gpointer slug;
     g_hash_table_iter_init(&iter, orphans);
@@ -664,7 +625,7 @@ bb_docker_bottle_find_agent(BbDockerClient *client, const gchar *slug, GError **
         return NULL;
     for (guint i = 0; i < json_array_get_length(containers); i++) {
         JsonObject *container = json_array_get_object_element(containers, i);
-        if (g_strcmp0(bb_label_of(container, BB_DOCKER_LABEL_ROLE), "agent") == 0)
+        if (g_strcmp0(bb_docker_label_of(container, BB_DOCKER_LABEL_ROLE), "agent") == 0)
             return g_strdup(bb_json_string(container, "Id"));
     }
     g_set_error(error, BB_ERROR, BB_ERROR_NOT_FOUND,

@@ -14,15 +14,15 @@
  *    configured with the sidecar as its only upstream, and 20.10
  *    forwards from inside the agent's namespace, so every name the agent
  *    resolves is answered (or refused) by the sidecar.
- *  - Secrets reach the sidecar through its stdin (attach before start,
- *    `--secrets /dev/stdin`), never env, argv, labels, files or images.
+ *  - Secrets reach the sidecar through its stdin (the launch document,
+ *    bb-docker-sidecar.h), never env, argv, labels, files or images.
  *  - The sidecar makes the bottle CA itself (the key never leaves it) and
- *    writes the certificate to its state volume, from where it is copied
- *    into the agent's trust store.
+ *    announces the certificate on its output, from where it is copied
+ *    into the agent's trust store. Its state volume (BB_DOCKER_SIDECAR_STATE)
+ *    keeps routes.json, upstream-ca.pem and ca.pem.
  *
- * The sidecar contract (sidecars/bb-sidecar): the argv built by
- * bb_docker_sidecar_argv(), a volume at BB_DOCKER_SIDECAR_STATE holding
- * routes.json (and upstream-ca.pem) on entry and ca.pem once ready. */
+ * Warm bottles (bb-docker-pool.h) are made the same way, minus the launch
+ * document, and wait idle until a launch of the same recipe claims one. */
 #pragma once
 
 #include "bb-docker-client.h"
@@ -34,6 +34,8 @@ G_BEGIN_DECLS
 #define BB_DOCKER_LABEL_OWNER "bot-bottle.owner-pid"
 #define BB_DOCKER_LABEL_OWNER_START "bot-bottle.owner-start"
 #define BB_DOCKER_LABEL_AGENT "bot-bottle.agent"
+/* On every object of a warm bottle: the recipe it was made for. */
+#define BB_DOCKER_LABEL_POOL "bot-bottle.pool"
 #define BB_DOCKER_PROXY_PORT 9099
 /* Where the agent finds the bottle CA (also appended to the system store). */
 #define BB_DOCKER_AGENT_CA_PATH "/etc/bot-bottle/ca.pem"
@@ -64,13 +66,11 @@ typedef struct {
     gchar *egress_network;   /* name */
     gchar *sidecar_ip;       /* on the internal network */
     gchar *ca_pem;           /* the bottle CA certificate (public) */
+    gchar *pool_key;         /* warm bottles: the recipe's key; else NULL */
 } BbDockerBottle;
 
 void bb_docker_bottle_free(BbDockerBottle *bottle);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(BbDockerBottle, bb_docker_bottle_free)
-
-/* The sidecar's command line for @bottle (no secret in it). */
-GStrv bb_docker_sidecar_argv(const BbDockerBottle *bottle, const BbDockerBottleSpec *spec);
 
 /* A fresh slug: the agent name reduced to [a-z0-9-] plus random hex. */
 gchar *bb_docker_slug_new(const gchar *agent_name);
@@ -78,6 +78,20 @@ gchar *bb_docker_slug_new(const gchar *agent_name);
 /* Creates and starts everything; on failure removes what it made. */
 BbDockerBottle *bb_docker_bottle_launch(BbDockerClient *client, const BbDockerBottleSpec *spec,
                                         GError **error);
+/* The same; with @pool_key set, a warm bottle: labelled with the key, its
+ * sidecar left waiting for the launch document. */
+BbDockerBottle *bb_docker_bottle_make(BbDockerClient *client, const BbDockerBottleSpec *spec,
+                                      const gchar *pool_key, GError **error);
+
+/* Pieces the sidecar and pool code share. */
+JsonObject *bb_docker_bottle_labels(const BbDockerBottle *bottle, const gchar *role,
+                                    const gchar *agent);
+JsonObject *bb_docker_hardened_host_config(const gchar *network_mode, gint64 pids_limit,
+                                           gint64 memory_bytes, const gchar *runtime);
+JsonObject *bb_docker_endpoint_config(const gchar *network, const gchar *address);
+gchar *bb_docker_process_start(gint pid);
+/* The value of @label on a listed container, network or volume, or NULL. */
+const gchar *bb_docker_label_of(JsonObject *object, const gchar *label);
 /* Removes every container and network labelled with @slug; idempotent. */
 gboolean bb_docker_bottle_remove(BbDockerClient *client, const gchar *slug, GError **error);
 /* Removes bottles whose owner process is gone; @removed counts bottles. */
