@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utime.h>
@@ -155,7 +156,9 @@ test_agent_cache(void)
     g_autofree gchar *dockerfile = g_build_filename(dir, "Dockerfile", NULL);
     g_autofree gchar *marker_path = g_build_filename(dir, "marker", NULL);
     g_autofree gchar *marker = bb_e2e_marker("agent-cache");
-    g_assert_true(g_file_set_contents(dockerfile, "FROM scratch\nCOPY marker /marker\n", -1, NULL));
+    g_autofree gchar *recipe = g_strdup_printf(
+        "FROM scratch\nLABEL bot-bottle.test=%d\nCOPY marker /marker\n", (int)getpid());
+    g_assert_true(g_file_set_contents(dockerfile, recipe, -1, NULL));
     g_assert_true(g_file_set_contents(marker_path, marker, -1, NULL));
     g_autoptr(BbDockerBackend) backend = bb_docker_backend_new();
 
@@ -390,6 +393,57 @@ test_contrib_detector_in_sidecar(void)
     g_unsetenv("BOT_BOTTLE_CONFIG_DIR");
 }
 
+static gboolean
+pid_alive(const gchar *text)
+{
+    guint64 pid = 0;
+    return g_ascii_string_to_unsigned(text, 10, 1, G_MAXINT, &pid, NULL) &&
+           kill((pid_t)pid, 0) == 0;
+}
+
+/* The pid in "bot-bottle-test-cache-<pid>:<tag>", or in the image's label. */
+static gchar *
+image_owner(JsonObject *image, const gchar *tag)
+{
+    JsonNode *labels = json_object_get_member(image, "Labels");
+    if (labels != NULL && JSON_NODE_HOLDS_OBJECT(labels) &&
+        json_object_has_member(json_node_get_object(labels), "bot-bottle.test"))
+        return g_strdup(
+            json_object_get_string_member(json_node_get_object(labels), "bot-bottle.test"));
+    const gchar *colon = strrchr(tag, ':');
+    const gchar *dash = colon != NULL ? g_strrstr_len(tag, colon - tag, "-") : NULL;
+    return dash != NULL ? g_strndup(dash + 1, colon - dash - 1) : NULL;
+}
+
+/* A run that aborted leaves its images; the next run removes them. */
+static void
+remove_stale_images(void)
+{
+    const gchar *filters[] = {
+        "{\"reference\":[\"bot-bottle-test-cache-*\",\"bot-bottle-test-prune-*\"]}",
+        "{\"label\":[\"bot-bottle.test\"],\"reference\":[\"bot-bottle-agent\"]}",
+    };
+    for (guint f = 0; f < G_N_ELEMENTS(filters); f++) {
+        g_autofree gchar *query = bb_docker_query_escape(filters[f]);
+        g_autofree gchar *path = g_strdup_printf("/images/json?filters=%s", query);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(JsonNode) reply =
+            bb_docker_client_call(e2e->client, "GET", path, NULL, NULL, NULL, &error);
+        g_assert_no_error(error);
+        JsonArray *images = json_node_get_array(reply);
+        for (guint i = 0; i < json_array_get_length(images); i++) {
+            JsonObject *image = json_array_get_object_element(images, i);
+            JsonArray *tags = json_object_get_array_member(image, "RepoTags");
+            for (guint t = 0; tags != NULL && t < json_array_get_length(tags); t++) {
+                const gchar *tag = json_array_get_string_element(tags, t);
+                g_autofree gchar *owner = image_owner(image, tag);
+                if (owner != NULL && !pid_alive(owner))
+                    bb_docker_image_remove(e2e->client, tag, NULL);
+            }
+        }
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -398,6 +452,7 @@ main(int argc, char **argv)
     e2e = bb_e2e_setup(&error);
     g_assert_no_error(error);
     images_to_remove = g_ptr_array_new_with_free_func(g_free);
+    remove_stale_images();
     g_test_add_func("/docker/images/assembled-cache", test_assembled_cache);
     g_test_add_func("/docker/images/agent-cache", test_agent_cache);
     g_test_add_func("/docker/images/prune", test_prune);
