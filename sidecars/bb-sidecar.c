@@ -31,6 +31,7 @@ typedef struct {
     gint max_connections;
     gint supervise_timeout;
     gint64 hold_cap;
+    gboolean precompile_dlp;
 } BbSidecarArgs;
 
 static void
@@ -78,6 +79,8 @@ bb_sidecar_parse_args(BbSidecarArgs *a, gint *argc, gchar ***argv, GError **erro
         {"max-connections", 0, 0, G_OPTION_ARG_INT, &a->max_connections, "Connection limit", "N"},
         {"supervise-timeout", 0, 0, G_OPTION_ARG_INT, &a->supervise_timeout,
          "How long a supervise hold waits for approval (default 5000)", "MS"},
+        {"precompile-dlp", 0, 0, G_OPTION_ARG_NONE, &a->precompile_dlp,
+         "Compile every detector's rules into $BOT_BOTTLE_DLP_CACHE and exit (image builds)", NULL},
         {"dlp-hold-cap", 0, 0, G_OPTION_ARG_INT64, &a->hold_cap,
          "Largest request body held for DLP scanning (default 8 MiB)", "BYTES"},
         {NULL},
@@ -86,6 +89,8 @@ bb_sidecar_parse_args(BbSidecarArgs *a, gint *argc, gchar ***argv, GError **erro
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, argc, argv, error))
         return FALSE;
+    if (a->precompile_dlp)
+        return TRUE;
     if (a->listen == NULL || (a->routes_path == NULL) == (a->launch_config == NULL)) {
         g_set_error(error, BB_ERROR, BB_ERROR_FAILED,
                     "--listen ADDR:PORT and one of --routes FILE or --launch-config FILE are "
@@ -132,20 +137,20 @@ bb_sidecar_load_plugins(GError **error)
  * come yet (a warm bottle waits here for minutes; a new one overlaps it
  * with the agent's start). The real scanners, built per route with the
  * secrets, reuse the compiled databases (bb-hs-matcher's cache). */
-static void
-bb_sidecar_precompile(BbRegistry *registry)
+static gboolean
+bb_sidecar_precompile(BbRegistry *registry, GError **error)
 {
     g_autofree gchar *data_dir = bb_data_dir();
     g_autoptr(GPtrArray) none = g_ptr_array_new();
     BbDetectorContext context = {data_dir, none};
     const BbDetectorDirection directions[] = {BB_DETECTOR_OUTBOUND, BB_DETECTOR_INBOUND};
     for (guint i = 0; i < G_N_ELEMENTS(directions); i++) {
-        g_autoptr(GError) error = NULL;
         g_autoptr(BbDlpScanner) scanner =
-            bb_dlp_scanner_new_from_registry(registry, directions[i], NULL, &context, &error);
-        /* A broken rule pack is reported when the routes need it. */
-        (void)scanner;
+            bb_dlp_scanner_new_from_registry(registry, directions[i], NULL, &context, error);
+        if (scanner == NULL)
+            return FALSE;
     }
+    return TRUE;
 }
 
 static gboolean
@@ -181,7 +186,9 @@ bb_sidecar_run_launched(BbSidecarArgs *a, GError **error)
     g_autoptr(BbRegistry) registry = bb_sidecar_load_plugins(error);
     if (registry == NULL)
         return FALSE;
-    bb_sidecar_precompile(registry);
+    /* A broken rule pack is reported when the routes need it. */
+    g_autoptr(GError) precompile_error = NULL;
+    bb_sidecar_precompile(registry, &precompile_error);
     gint fd = g_strcmp0(a->launch_config, "-") == 0 ? 0 : -1;
     if (fd < 0) {
         fd = open(a->launch_config, O_RDONLY | O_CLOEXEC);
@@ -218,6 +225,15 @@ bb_sidecar_run_files(BbSidecarArgs *a, GError **error)
                             (const gchar *const *)a->pins, NULL, error);
 }
 
+static gboolean
+bb_sidecar_run_precompile(GError **error)
+{
+    g_autoptr(BbRegistry) registry = bb_sidecar_load_plugins(error);
+    if (registry == NULL)
+        return FALSE;
+    return bb_sidecar_precompile(registry, error);
+}
+
 gint
 main(gint argc, gchar **argv)
 {
@@ -230,8 +246,9 @@ main(gint argc, gchar **argv)
     }
     if (args.bottle == NULL)
         args.bottle = g_strdup("default");
-    gboolean ok = args.launch_config != NULL ? bb_sidecar_run_launched(&args, &error)
-                                             : bb_sidecar_run_files(&args, &error);
+    gboolean ok = args.precompile_dlp          ? bb_sidecar_run_precompile(&error)
+                  : args.launch_config != NULL ? bb_sidecar_run_launched(&args, &error)
+                                               : bb_sidecar_run_files(&args, &error);
     if (!ok) {
         g_printerr("bb-sidecar: %s\n", error->message);
         return 1;

@@ -138,6 +138,72 @@ test_assembled_cache(void)
     g_assert_cmpstr(other, !=, rebuilt);
 }
 
+typedef struct {
+    const gchar *dir;
+    guint calls;
+} Derive;
+
+static gboolean
+derive_file(gpointer data, GError **error)
+{
+    Derive *derive = data;
+    derive->calls++;
+    g_autofree gchar *path = g_build_filename(derive->dir, "derived.txt", NULL);
+    return g_file_set_contents(path, "made from the inputs\n", -1, error);
+}
+
+/* Derived trees are made only when the image is built, are not part of
+ * the key (making them does not turn the next lookup into a miss), and
+ * deleting them is a miss like any input file. */
+static void
+test_derived_tree(void)
+{
+    g_autofree gchar *dir = temp_dir("derived");
+    g_autofree gchar *program = copy_program(dir);
+    g_autofree gchar *out = temp_dir("derived-out");
+    g_autofree gchar *repository = g_strdup_printf("bot-bottle-test-derived-%d", (int)getpid());
+    const gchar *programs[] = {program, NULL};
+    const gchar *derived[] = {out, "/usr/share/derived", NULL};
+    Derive derive = {out, 0};
+    BbDockerImageRecipe recipe = {
+        .repository = repository,
+        .programs = programs,
+        .uid = 65532,
+        .user_name = "test",
+        .derived_trees = derived,
+        .derive = derive_file,
+        .derive_data = &derive,
+    };
+    g_autofree gchar *first = assemble(&recipe);
+    g_assert_cmpuint(derive.calls, ==, 1);
+    g_autofree gchar *hit = assemble(&recipe);
+    g_assert_cmpstr(hit, ==, first);
+    g_assert_cmpuint(derive.calls, ==, 1);
+    /* In the image: a container made from it holds the file. */
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) config = json_object_new();
+    json_object_set_string_member(config, "Image", first);
+    g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), json_object_ref(config));
+    g_autofree gchar *name = g_strdup_printf("bb-test-derived-%d", (int)getpid());
+    g_autofree gchar *id = bb_docker_container_create(e2e->client, name, node, &error);
+    g_assert_no_error(error);
+    g_autoptr(GBytes) tar =
+        bb_docker_container_get_archive(e2e->client, id, "/usr/share/derived/derived.txt", &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(tar);
+    g_autoptr(GBytes) contents = bb_docker_tar_read_first_file(tar, &error);
+    g_assert_no_error(error);
+    g_assert_cmpmem(g_bytes_get_data(contents, NULL), g_bytes_get_size(contents),
+                    "made from the inputs\n", 21);
+    g_assert_true(bb_docker_container_remove(e2e->client, id, &error));
+    /* Deleted: a miss, derived again, the same image. */
+    g_autofree gchar *path = g_build_filename(out, "derived.txt", NULL);
+    g_assert_cmpint(g_unlink(path), ==, 0);
+    g_autofree gchar *again = assemble(&recipe);
+    g_assert_cmpuint(derive.calls, ==, 2);
+    g_assert_cmpstr(again, ==, first);
+}
+
 static gchar *
 build_agent(BbDockerBackend *backend, const gchar *dockerfile)
 {
@@ -454,6 +520,7 @@ main(int argc, char **argv)
     images_to_remove = g_ptr_array_new_with_free_func(g_free);
     remove_stale_images();
     g_test_add_func("/docker/images/assembled-cache", test_assembled_cache);
+    g_test_add_func("/docker/images/derived-tree", test_derived_tree);
     g_test_add_func("/docker/images/agent-cache", test_agent_cache);
     g_test_add_func("/docker/images/prune", test_prune);
     g_test_add_func("/docker/images/contrib-detector-in-sidecar", test_contrib_detector_in_sidecar);

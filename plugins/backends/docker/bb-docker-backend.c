@@ -1,5 +1,7 @@
 #include "bb-docker-backend.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -358,6 +360,55 @@ bb_docker_sidecar_contrib_filter(const gchar *const *candidates, gpointer user_d
     return accepted;
 }
 
+typedef struct {
+    const gchar *program;
+    const gchar *plugin_dirs;
+    const gchar *rules;
+    const gchar *out_dir;
+} BbDlpPrecompile;
+
+/* The detectors' compiled rule databases for the image, made on the host
+ * by the sidecar program itself (same plugins, same engine, same CPU), so
+ * a new sidecar loads them instead of compiling for a few hundred ms. */
+static gboolean
+bb_docker_precompile_dlp(gpointer data, GError **error)
+{
+    BbDlpPrecompile *job = data;
+    /* Only this build's databases: stale ones would ride along in the image. */
+    if (g_mkdir_with_parents(job->out_dir, 0700) != 0) {
+        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "cannot create %s: %s", job->out_dir,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    g_autoptr(GDir) dir = g_dir_open(job->out_dir, 0, error);
+    if (dir == NULL)
+        return FALSE;
+    const gchar *name;
+    while ((name = g_dir_read_name(dir)) != NULL) {
+        g_autofree gchar *path = g_build_filename(job->out_dir, name, NULL);
+        if (g_str_has_suffix(name, ".hsdb"))
+            g_unlink(path);
+    }
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new(
+        G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_setenv(launcher, "BOT_BOTTLE_DLP_CACHE", job->out_dir, TRUE);
+    g_subprocess_launcher_setenv(launcher, "BOT_BOTTLE_PLUGIN_PATH", job->plugin_dirs, TRUE);
+    g_autofree gchar *data_dir = g_path_get_dirname(job->rules);
+    g_subprocess_launcher_setenv(launcher, "BOT_BOTTLE_DATA_DIR", data_dir, TRUE);
+    g_subprocess_launcher_unsetenv(launcher, "BOT_BOTTLE_SIDECAR_CONTRIB");
+    const gchar *argv[] = {job->program, "--precompile-dlp", NULL};
+    g_autoptr(GSubprocess) process = g_subprocess_launcher_spawnv(launcher, argv, error);
+    g_autofree gchar *err = NULL;
+    if (process == NULL || !g_subprocess_communicate_utf8(process, NULL, NULL, NULL, &err, error))
+        return FALSE;
+    if (!g_subprocess_get_successful(process)) {
+        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "compiling the detectors' rules: %s",
+                    err != NULL ? err : "failed");
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gchar *
 bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
                                    const gchar *plugin_dirs, GError **error)
@@ -380,7 +431,12 @@ bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
     const gchar *trees[] = {rules, BB_SIDECAR_DATA_DIR "/rules", NULL};
     const gchar *env[] = {"BOT_BOTTLE_PLUGIN_PATH=" BB_SIDECAR_PLUGIN_DIR,
                           "BOT_BOTTLE_SIDECAR_CONTRIB=" BB_SIDECAR_CONTRIB_DIR,
-                          "BOT_BOTTLE_DATA_DIR=" BB_SIDECAR_DATA_DIR, NULL};
+                          "BOT_BOTTLE_DATA_DIR=" BB_SIDECAR_DATA_DIR,
+                          "BOT_BOTTLE_DLP_CACHE=" BB_SIDECAR_DATA_DIR "/dlp-cache", NULL};
+    g_autofree gchar *dlp_dir =
+        g_build_filename(g_get_user_cache_dir(), "bot-bottle", "sidecar-dlp", NULL);
+    const gchar *derived[] = {dlp_dir, BB_SIDECAR_DATA_DIR "/dlp-cache", NULL};
+    BbDlpPrecompile precompile = {program, plugin_dirs, rules, dlp_dir};
     const gchar *dirs[] = {BB_DOCKER_SIDECAR_STATE, NULL};
     BbDockerImageRecipe recipe = {
         .repository = "bot-bottle-sidecar",
@@ -394,6 +450,9 @@ bb_docker_backend_assemble_sidecar(BbDockerBackend *self, const gchar *program,
         .dirs = dirs,
         .contrib_plugins = (const gchar *const *)contrib->pdata,
         .contrib_dir = BB_SIDECAR_CONTRIB_DIR,
+        .derived_trees = derived,
+        .derive = bb_docker_precompile_dlp,
+        .derive_data = &precompile,
     };
     return bb_docker_image_assemble_cached(self->client, &recipe, bb_docker_sidecar_contrib_filter,
                                            contrib_dir, error);

@@ -237,13 +237,17 @@ bb_sidecar_bring_up(BbLaunch *launch, GError **error)
         !bb_docker_network_connect(launch->client, bottle->egress_network, bottle->sidecar_id,
                                    error))
         return FALSE;
+    gint64 t0 = g_get_monotonic_time();
     g_autoptr(BbSidecarChannel) channel =
         bb_sidecar_channel_open(launch->client, bottle->sidecar_id, !launch->warm, error);
     if (channel == NULL || !bb_docker_container_start(launch->client, bottle->sidecar_id, error))
         return FALSE;
+    gint64 t1 = g_get_monotonic_time();
     gchar *ca = bb_sidecar_channel_await_ca(channel, error);
     if (ca == NULL)
         return FALSE;
+    g_debug("bottle %s: sidecar attached and started in %.1f ms, CA %.1f ms later", bottle->slug,
+            (t1 - t0) / 1e3, (g_get_monotonic_time() - t1) / 1e3);
     bb_launch_publish_ca(launch, ca);
     if (launch->warm)
         return TRUE;

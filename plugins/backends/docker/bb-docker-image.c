@@ -373,6 +373,18 @@ bb_docker_image_assemble_cached(BbDockerClient *client, const BbDockerImageRecip
         g_ptr_array_add(contrib, NULL);
         chosen.contrib_plugins = (const gchar *const *)contrib->pdata;
     }
+    g_autoptr(GPtrArray) trees = g_ptr_array_new();
+    if (recipe->derived_trees != NULL) {
+        if (recipe->derive != NULL && !recipe->derive(recipe->derive_data, error))
+            return NULL;
+        for (const gchar *const *tree = recipe->trees; tree != NULL && *tree != NULL; tree++)
+            g_ptr_array_add(trees, (gpointer)*tree);
+        for (const gchar *const *tree = recipe->derived_trees; *tree != NULL; tree++)
+            g_ptr_array_add(trees, (gpointer)*tree);
+        g_ptr_array_add(trees, NULL);
+        chosen.trees = (const gchar *const *)trees->pdata;
+    }
+    /* Derived files are recorded with the rest: deleting them is a miss. */
     g_autoptr(GPtrArray) host_files = g_ptr_array_new_with_free_func(g_free);
     g_autofree gchar *ref = bb_image_assemble(client, &chosen, host_files, error);
     if (ref == NULL)

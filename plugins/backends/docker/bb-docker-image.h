@@ -30,6 +30,11 @@ typedef struct {
      * @contrib_dir/<name>/<file>.so, root-owned 0644, with their libraries. */
     const gchar *const *contrib_plugins;
     const gchar *contrib_dir;
+    /* Trees made from the other inputs (host dir, image dir pairs): not
+     * part of the cache key; @derive fills them when the image is built. */
+    const gchar *const *derived_trees;
+    gboolean (*derive)(gpointer data, GError **error);
+    gpointer derive_data;
 } BbDockerImageRecipe;
 
 /* Shared libraries @path needs, as absolute host paths (empty for static
