@@ -253,6 +253,11 @@ int
 main(int argc, char **argv)
 {
     const gchar *launch = NULL;
+    /* As a stand-in sidecar image: nothing to compile. */
+    for (int i = 1; i < argc; i++) {
+        if (g_str_equal(argv[i], "--precompile-dlp"))
+            return 0;
+    }
     for (int i = 1; i + 1 < argc; i++) {
         if (g_str_equal(argv[i], "--secrets") || g_str_equal(argv[i], "--launch-config"))
             launch = argv[i + 1];

@@ -232,3 +232,32 @@ bb_e2e_marker(const gchar *prefix)
 {
     return g_strdup_printf("%s-%08x", prefix, g_random_int());
 }
+
+GBytes *
+bb_e2e_fixture_ca(BbE2e *e2e, GError **error)
+{
+    g_autofree gchar *logs = bb_docker_container_logs(e2e->client, e2e->fixture_id, error);
+    if (logs == NULL)
+        return NULL;
+    const gchar *begin = strstr(logs, "UPSTREAM-CA-BEGIN\n");
+    const gchar *end = begin != NULL ? strstr(begin, "UPSTREAM-CA-END") : NULL;
+    if (end == NULL) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no CA in the fixture's log");
+        return NULL;
+    }
+    begin += strlen("UPSTREAM-CA-BEGIN\n");
+    return g_bytes_new(begin, end - begin);
+}
+
+gchar *
+bb_e2e_fixture_ca_file(BbE2e *e2e, const gchar *dir, GError **error)
+{
+    g_autoptr(GBytes) pem = bb_e2e_fixture_ca(e2e, error);
+    if (pem == NULL)
+        return NULL;
+    g_autofree gchar *path = g_build_filename(dir, "upstream-ca.pem", NULL);
+    if (!g_file_set_contents(path, g_bytes_get_data(pem, NULL), (gssize)g_bytes_get_size(pem),
+                             error))
+        return NULL;
+    return g_steal_pointer(&path);
+}

@@ -30,5 +30,9 @@ gint bb_e2e_sh(BbE2e *e2e, const gchar *container, const gchar *user, const gcha
                gchar **out);
 /* Whether @container's log holds @needle. */
 gboolean bb_e2e_log_contains(BbE2e *e2e, const gchar *container, const gchar *needle);
+/* The fixture upstream's CA certificate (PEM), from its log. */
+GBytes *bb_e2e_fixture_ca(BbE2e *e2e, GError **error);
+/* The same, written to @dir/upstream-ca.pem; returns the path. */
+gchar *bb_e2e_fixture_ca_file(BbE2e *e2e, const gchar *dir, GError **error);
 /* A random marker so each probe is recognisable at its destination. */
 gchar *bb_e2e_marker(const gchar *prefix);

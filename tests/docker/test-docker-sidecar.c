@@ -145,13 +145,9 @@ static GBytes *
 fixture_certificate(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree gchar *logs = bb_docker_container_logs(e2e->client, e2e->fixture_id, &error);
+    GBytes *pem = bb_e2e_fixture_ca(e2e, &error);
     g_assert_no_error(error);
-    const gchar *begin = strstr(logs, "UPSTREAM-CA-BEGIN\n");
-    const gchar *end = begin != NULL ? strstr(begin, "UPSTREAM-CA-END") : NULL;
-    g_assert_nonnull(end);
-    begin += strlen("UPSTREAM-CA-BEGIN\n");
-    return g_bytes_new(begin, end - begin);
+    return pem;
 }
 
 /* The same path through BbBackend alone, as the CLI drives it: a plan

@@ -1057,14 +1057,8 @@ static gchar *
 fixture_certificate_file(void)
 {
     g_autoptr(GError) error = NULL;
-    g_autofree gchar *logs = bb_docker_container_logs(e2e->client, e2e->fixture_id, &error);
+    gchar *path = bb_e2e_fixture_ca_file(e2e, cli_home, &error);
     g_assert_no_error(error);
-    const gchar *begin = strstr(logs, "UPSTREAM-CA-BEGIN\n");
-    const gchar *end = begin != NULL ? strstr(begin, "UPSTREAM-CA-END") : NULL;
-    g_assert_nonnull(end);
-    begin += strlen("UPSTREAM-CA-BEGIN\n");
-    gchar *path = g_build_filename(cli_home, "upstream-ca.pem", NULL);
-    g_assert_true(g_file_set_contents(path, begin, end - begin, &error));
     return path;
 }
 

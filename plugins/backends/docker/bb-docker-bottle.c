@@ -46,8 +46,8 @@ bb_docker_slug_new(const gchar *agent_name)
     return g_string_free(g_steal_pointer(&slug), FALSE);
 }
 
-static JsonArray *
-bb_strv_array(const gchar *const *strv)
+JsonArray *
+bb_docker_strv_array(const gchar *const *strv)
 {
     JsonArray *array = json_array_new();
     for (const gchar *const *s = strv; s != NULL && *s != NULL; s++)
@@ -58,7 +58,7 @@ bb_strv_array(const gchar *const *strv)
 static void
 bb_set_strings(JsonObject *object, const gchar *member, const gchar *const *strv)
 {
-    json_object_set_array_member(object, member, bb_strv_array(strv));
+    json_object_set_array_member(object, member, bb_docker_strv_array(strv));
 }
 
 JsonObject *
@@ -502,43 +502,66 @@ bb_docker_label_of(JsonObject *object, const gchar *label)
     return labels != NULL ? bb_json_string(labels, label) : NULL;
 }
 
+typedef gboolean (*BbRemoveFunc)(BbDockerClient *client, const gchar *id, GError **error);
+
+typedef struct {
+    BbDockerClient *client;
+    BbRemoveFunc remove;
+    const gchar *id;
+    GError *error;
+} BbRemoval;
+
+static gpointer
+bb_removal_run(gpointer data)
+{
+    BbRemoval *removal = data;
+    removal->remove(removal->client, removal->id, &removal->error);
+    return NULL;
+}
+
+/* Removes the @member ids of @objects at once (each on its own
+ * connection): a bottle's teardown is what a `run` waits for last. */
+static gboolean
+bb_remove_all(BbDockerClient *client, JsonArray *objects, const gchar *member, BbRemoveFunc remove,
+              GError **error)
+{
+    guint n = json_array_get_length(objects);
+    g_autofree BbRemoval *removals = g_new0(BbRemoval, n);
+    g_autofree GThread **threads = g_new0(GThread *, n);
+    for (guint i = 0; i < n; i++) {
+        JsonObject *object = json_array_get_object_element(objects, i);
+        removals[i] = (BbRemoval){client, remove, bb_json_string(object, member), NULL};
+        threads[i] = g_thread_new("bb-docker-remove", bb_removal_run, &removals[i]);
+    }
+    gboolean ok = TRUE;
+    for (guint i = 0; i < n; i++) {
+        g_thread_join(threads[i]);
+        if (removals[i].error != NULL && ok) {
+            g_propagate_error(error, removals[i].error);
+            ok = FALSE;
+        } else {
+            g_clear_error(&removals[i].error);
+        }
+    }
+    return ok;
+}
+
 gboolean
 bb_docker_bottle_remove(BbDockerClient *client, const gchar *slug, GError **error)
 {
     g_autoptr(JsonArray) containers =
         bb_docker_container_list(client, BB_DOCKER_LABEL_SLUG, slug, error);
-    if (containers == NULL)
+    if (containers == NULL ||
+        !bb_remove_all(client, containers, "Id", bb_docker_container_remove, error))
         return FALSE;
-    /* Agent first: with the sidecar gone first it would only lose its way out. */
-    for (guint pass = 0; pass < 2; pass++) {
-        for (guint i = 0; i < json_array_get_length(containers); i++) {
-            JsonObject *container = json_array_get_object_element(containers, i);
-            gboolean is_agent =
-                g_strcmp0(bb_docker_label_of(container, BB_DOCKER_LABEL_ROLE), "agent") == 0;
-            if ((pass == 0) != is_agent)
-                continue;
-            if (!bb_docker_container_remove(client, bb_json_string(container, "Id"), error))
-                return FALSE;
-        }
-    }
+    /* Networks once no container is attached; the volume once the sidecar is gone. */
     g_autoptr(JsonArray) networks =
         bb_docker_network_list(client, BB_DOCKER_LABEL_SLUG, slug, error);
-    if (networks == NULL)
+    if (networks == NULL || !bb_remove_all(client, networks, "Id", bb_docker_network_remove, error))
         return FALSE;
-    for (guint i = 0; i < json_array_get_length(networks); i++) {
-        JsonObject *network = json_array_get_object_element(networks, i);
-        if (!bb_docker_network_remove(client, bb_json_string(network, "Id"), error))
-            return FALSE;
-    }
     g_autoptr(JsonArray) volumes = bb_docker_volume_list(client, BB_DOCKER_LABEL_SLUG, slug, error);
-    if (volumes == NULL)
-        return FALSE;
-    for (guint i = 0; i < json_array_get_length(volumes); i++) {
-        JsonObject *volume = json_array_get_object_element(volumes, i);
-        if (!bb_docker_volume_remove(client, bb_json_string(volume, "Name"), error))
-            return FALSE;
-    }
-    return TRUE;
+    return volumes != NULL &&
+           bb_remove_all(client, volumes, "Name", bb_docker_volume_remove, error);
 }
 
 gboolean

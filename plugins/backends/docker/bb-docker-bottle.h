@@ -89,6 +89,7 @@ JsonObject *bb_docker_bottle_labels(const BbDockerBottle *bottle, const gchar *r
 JsonObject *bb_docker_hardened_host_config(const gchar *network_mode, gint64 pids_limit,
                                            gint64 memory_bytes, const gchar *runtime);
 JsonObject *bb_docker_endpoint_config(const gchar *network, const gchar *address);
+JsonArray *bb_docker_strv_array(const gchar *const *strv);
 gchar *bb_docker_process_start(gint pid);
 /* The value of @label on a listed container, network or volume, or NULL. */
 const gchar *bb_docker_label_of(JsonObject *object, const gchar *label);

@@ -32,15 +32,6 @@ bb_sidecar_channel_free(BbSidecarChannel *channel)
     g_free(channel);
 }
 
-static JsonArray *
-bb_strv_array(const gchar *const *strv)
-{
-    JsonArray *array = json_array_new();
-    for (const gchar *const *s = strv; s != NULL && *s != NULL; s++)
-        json_array_add_string_element(array, *s);
-    return array;
-}
-
 static GStrv
 bb_sidecar_argv(const BbDockerBottle *bottle)
 {
@@ -92,7 +83,7 @@ bb_docker_sidecar_config(const BbDockerBottle *bottle, const BbDockerBottleSpec 
     JsonObject *config = json_object_new();
     json_object_set_string_member(config, "Image", spec->sidecar_image);
     g_auto(GStrv) argv = bb_sidecar_argv(bottle);
-    json_object_set_array_member(config, "Cmd", bb_strv_array((const gchar *const *)argv));
+    json_object_set_array_member(config, "Cmd", bb_docker_strv_array((const gchar *const *)argv));
     /* stdin carries the launch document once, then closes. */
     json_object_set_boolean_member(config, "OpenStdin", TRUE);
     json_object_set_boolean_member(config, "StdinOnce", TRUE);
@@ -135,7 +126,7 @@ bb_docker_sidecar_launch_document(const BbDockerBottleSpec *spec)
     }
     json_object_set_object_member(root, "secrets", secrets);
     if (spec->resolve != NULL)
-        json_object_set_array_member(root, "resolve", bb_strv_array(spec->resolve));
+        json_object_set_array_member(root, "resolve", bb_docker_strv_array(spec->resolve));
     if (spec->upstream_ca != NULL) {
         g_autofree gchar *pem = g_strndup(g_bytes_get_data(spec->upstream_ca, NULL),
                                           g_bytes_get_size(spec->upstream_ca));
