@@ -100,10 +100,14 @@ bb_container_rename(BbDockerClient *client, const gchar *id, const gchar *name, 
     /* 404: gone; 409: renamed by another claimer a moment ago. */
     const guint lost[] = {404, 409, 0};
     guint status = 0;
-    g_autoptr(JsonNode) reply =
-        bb_docker_client_call(client, "POST", path, NULL, lost, &status, error);
-    if (error != NULL && *error != NULL)
+    g_autoptr(GError) local_error = NULL;
+    JsonNode *reply =
+        bb_docker_client_call(client, "POST", path, NULL, lost, &status, &local_error);
+    g_clear_pointer(&reply, json_node_unref); /* only the status matters */
+    if (local_error != NULL) {
+        g_propagate_error(error, g_steal_pointer(&local_error));
         return FALSE;
+    }
     *taken = status == 404 || status == 409;
     return TRUE;
 }
