@@ -84,3 +84,10 @@ bb_plugin_file_check_trusted(const gchar *path, GError **error)
     dir = g_path_get_dirname(path);
     return bb_plugin_dir_check_trusted(dir, error);
 }
+
+gboolean
+bb_plugin_contrib_disabled(void)
+{
+    const gchar *value = g_getenv("BOT_BOTTLE_NO_CONTRIB");
+    return value != NULL && value[0] != '\0' && g_strcmp0(value, "0") != 0;
+}

@@ -15,4 +15,8 @@ gboolean bb_plugin_file_check_trusted(const gchar *path, GError **error);
  * directory itself: whoever can write it can swap a plugin's directory. */
 gboolean bb_plugin_dir_check_trusted(const gchar *dir, GError **error);
 
+/* Whether BOT_BOTTLE_NO_CONTRIB switches contrib modules off (set, not
+ * empty, not "0"). */
+gboolean bb_plugin_contrib_disabled(void);
+
 G_END_DECLS

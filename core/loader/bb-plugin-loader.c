@@ -269,13 +269,6 @@ load_builtins(BbRegistry *self, GError **error)
     return TRUE;
 }
 
-static gboolean
-contrib_is_disabled(void)
-{
-    const gchar *value = g_getenv(NO_CONTRIB_ENV);
-    return value != NULL && value[0] != '\0' && g_strcmp0(value, "0") != 0;
-}
-
 /* Contrib modules are listed, not opened, so `plugins` can show what
  * BOT_BOTTLE_NO_CONTRIB switched off. */
 static void
@@ -368,7 +361,7 @@ load_contrib(BbRegistry *self, const gchar *contrib_dir, gboolean disabled)
 gboolean
 bb_registry_load_all(BbRegistry *self, const gchar *contrib_dir, GError **error)
 {
-    gboolean disabled = contrib_is_disabled();
+    gboolean disabled = bb_plugin_contrib_disabled();
 
     g_return_val_if_fail(BB_IS_REGISTRY(self), FALSE);
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);

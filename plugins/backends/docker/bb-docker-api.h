@@ -99,6 +99,10 @@ gboolean bb_docker_exec_tty(BbDockerClient *client, const gchar *id, const gchar
 gboolean bb_docker_exec_status(BbDockerClient *client, const gchar *exec_id, gint *status,
                                GError **error);
 
+/* Writes @input (may be NULL) to a hijacked attach or exec stream, then
+ * ends our side of it: the process reads EOF after the data. */
+gboolean bb_docker_send_input(GIOStream *stream, GBytes *input, GError **error);
+
 /* Writes @input to the stdin of a created-but-not-started container
  * (OpenStdin + StdinOnce) and closes it, then starts the container: the
  * data reaches the process through a pipe and nowhere else. */

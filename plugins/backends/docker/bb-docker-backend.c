@@ -1,6 +1,5 @@
 #include "bb-docker-backend.h"
 
-#include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -209,13 +208,13 @@ bb_docker_agent_slot(const gchar *dockerfile)
     return g_strconcat("agent ", dockerfile, NULL);
 }
 
-/* The cached image of @dockerfile's context in @ref when the context is
- * unchanged and the image still exists; @ref stays NULL otherwise. */
+/* The cached image of @dockerfile's context (whose stat key is @key) in
+ * @ref when the context is unchanged and the image still exists; @ref
+ * stays NULL otherwise. */
 static gboolean
-bb_docker_backend_find_agent_image(BbDockerBackend *self, const gchar *dockerfile, gchar **ref,
-                                   GError **error)
+bb_docker_backend_find_agent_image(BbDockerBackend *self, const gchar *dockerfile, const gchar *key,
+                                   gchar **ref, GError **error)
 {
-    g_autofree gchar *key = bb_docker_agent_context_key(dockerfile);
     g_autofree gchar *slot = bb_docker_agent_slot(dockerfile);
     g_autofree gchar *cached = bb_image_cache_lookup(slot, key);
     gboolean exists = FALSE;
@@ -233,13 +232,13 @@ bb_docker_backend_build_agent_image(BbDockerBackend *self, const gchar *dockerfi
 {
     if (!bb_docker_backend_ensure_client(self, error))
         return NULL;
+    /* Keyed before reading: a file changed meanwhile makes the next start miss. */
+    g_autofree gchar *key = bb_docker_agent_context_key(dockerfile);
     g_autofree gchar *cached = NULL;
-    if (!bb_docker_backend_find_agent_image(self, dockerfile, &cached, error))
+    if (!bb_docker_backend_find_agent_image(self, dockerfile, key, &cached, error))
         return NULL;
     if (cached != NULL)
         return g_steal_pointer(&cached);
-    /* Keyed before reading: a file changed meanwhile makes the next start miss. */
-    g_autofree gchar *key = bb_docker_agent_context_key(dockerfile);
     g_autofree gchar *context_dir = g_path_get_dirname(dockerfile);
     g_autofree gchar *dockerfile_name = g_path_get_basename(dockerfile);
     g_autoptr(BbDockerTar) tar = bb_docker_tar_new();
@@ -285,20 +284,13 @@ bb_docker_plugin_files(const gchar *dirs)
     return files;
 }
 
-static gboolean
-bb_docker_contrib_disabled(void)
-{
-    const gchar *value = g_getenv("BOT_BOTTLE_NO_CONTRIB");
-    return value != NULL && *value != '\0' && g_strcmp0(value, "0") != 0;
-}
-
 /* Candidate contrib modules: the .so files in @contrib_dir/<name>/, as the loader
  * finds them (it decides, on a cache miss, which of them are good). */
 static GPtrArray *
 bb_docker_contrib_candidates(const gchar *contrib_dir)
 {
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GDir) handle = bb_docker_contrib_disabled() ? NULL : g_dir_open(contrib_dir, 0, NULL);
+    g_autoptr(GDir) handle = bb_plugin_contrib_disabled() ? NULL : g_dir_open(contrib_dir, 0, NULL);
     const gchar *name;
     while (handle != NULL && (name = g_dir_read_name(handle)) != NULL) {
         g_autofree gchar *dir = g_build_filename(contrib_dir, name, NULL);
@@ -374,12 +366,8 @@ static gboolean
 bb_docker_precompile_dlp(gpointer data, GError **error)
 {
     BbDlpPrecompile *job = data;
-    /* Only this build's databases: stale ones would ride along in the image. */
-    if (g_mkdir_with_parents(job->out_dir, 0700) != 0) {
-        g_set_error(error, BB_ERROR, BB_ERROR_FAILED, "cannot create %s: %s", job->out_dir,
-                    g_strerror(errno));
-        return FALSE;
-    }
+    /* Only this build's databases: stale ones would ride along in the image.
+     * (The caller made the directory.) */
     g_autoptr(GDir) dir = g_dir_open(job->out_dir, 0, error);
     if (dir == NULL)
         return FALSE;
@@ -499,7 +487,9 @@ bb_docker_backend_prepare_images(BbBackend *backend, BbPlan *plan, BbProgressFun
         /* Nothing changed since the last start: neither the prepare
          * program (npm, docker CLI) nor a context hash runs. */
         g_autofree gchar *prepared = bb_dockerfile_prepared_cached(dockerfile);
-        if (prepared != NULL && !bb_docker_backend_find_agent_image(self, prepared, &ref, error))
+        g_autofree gchar *key = prepared != NULL ? bb_docker_agent_context_key(prepared) : NULL;
+        if (prepared != NULL &&
+            !bb_docker_backend_find_agent_image(self, prepared, key, &ref, error))
             return FALSE;
         if (ref == NULL) {
             /* Fetch on the host what the offline build needs (npm packages). */

@@ -535,3 +535,10 @@ bb_docker_client_hijack(BbDockerClient *self, const gchar *method, const gchar *
                            g_object_unref);
     return stream;
 }
+
+GSocket *
+bb_docker_hijacked_socket(GIOStream *stream)
+{
+    GSocketConnection *connection = g_object_get_data(G_OBJECT(stream), "bb-connection");
+    return g_socket_connection_get_socket(connection);
+}

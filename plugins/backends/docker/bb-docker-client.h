@@ -52,6 +52,8 @@ gboolean bb_docker_client_stream(BbDockerClient *self, const gchar *method, cons
  * connection positioned after the response headers. */
 GIOStream *bb_docker_client_hijack(BbDockerClient *self, const gchar *method, const gchar *path,
                                    JsonNode *body, GCancellable *cancellable, GError **error);
+/* The socket under a hijacked stream (timeouts, half-close). */
+GSocket *bb_docker_hijacked_socket(GIOStream *stream);
 
 /* Percent-encodes @value for a query string. */
 gchar *bb_docker_query_escape(const gchar *value);

@@ -46,11 +46,10 @@ bb_docker_demux(GInputStream *in, GByteArray *out, GByteArray *err, GError **err
 static gboolean
 bb_docker_close_write(GIOStream *stream, GError **error)
 {
-    GSocketConnection *connection = g_object_get_data(G_OBJECT(stream), "bb-connection");
-    return g_socket_shutdown(g_socket_connection_get_socket(connection), FALSE, TRUE, error);
+    return g_socket_shutdown(bb_docker_hijacked_socket(stream), FALSE, TRUE, error);
 }
 
-static gboolean
+gboolean
 bb_docker_send_input(GIOStream *stream, GBytes *input, GError **error)
 {
     if (input != NULL) {

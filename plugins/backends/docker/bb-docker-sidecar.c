@@ -243,14 +243,8 @@ bb_sidecar_channel_await_ca(BbSidecarChannel *channel, GError **error)
 gboolean
 bb_sidecar_channel_send(BbSidecarChannel *channel, GBytes *document, GError **error)
 {
-    gsize length = 0;
-    const guint8 *data = g_bytes_get_data(document, &length);
-    GOutputStream *out = g_io_stream_get_output_stream(channel->stream);
-    if (!g_output_stream_write_all(out, data, length, NULL, NULL, error))
-        return FALSE;
-    /* Our end of stdin: the sidecar reads to EOF (StdinOnce closes its pipe). */
-    GSocketConnection *connection = g_object_get_data(G_OBJECT(channel->stream), "bb-connection");
-    return g_socket_shutdown(g_socket_connection_get_socket(connection), FALSE, TRUE, error);
+    /* The sidecar reads to EOF (StdinOnce then closes its pipe). */
+    return bb_docker_send_input(channel->stream, document, error);
 }
 
 gboolean
