@@ -29,19 +29,9 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
-step "install the build into a destdir"
-dest="$work/dest"
-meson install -C "$build_dir" --destdir "$dest" --no-rebuild --quiet \
-    || fail "meson install --destdir failed"
-mapfile -t pcs < <(find "$dest" -name bot-bottle-1.pc)
-[ "${#pcs[@]}" -eq 1 ] || fail "expected one installed bot-bottle-1.pc"
-prefix=$(pkg-config --variable=prefix "${pcs[0]}")
-mkdir -p "$work/pkgconfig"
-sed "s|^prefix=.*|prefix=$dest$prefix|" "${pcs[0]}" > "$work/pkgconfig/bot-bottle-1.pc"
-export PKG_CONFIG_PATH="$work/pkgconfig"
-plugindir=$(pkg-config --variable=plugindir bot-bottle-1)
-libdir=$(pkg-config --variable=libdir bot-bottle-1)
-datadir="$dest$prefix/share/bot-bottle"
+# shellcheck source=../sdk/installed-sdk.sh
+source "$source_dir/tests/sdk/installed-sdk.sh"
+bb_install_sdk "$build_dir"
 
 step "build examples/contrib-detector out of tree and install it into contrib"
 cp -r "$source_dir/examples/contrib-detector" "$work/src"

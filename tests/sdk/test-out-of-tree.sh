@@ -24,22 +24,9 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 step() { echo "== $*"; }
 
-step "install the build into a destdir"
-dest="$work/dest"
-meson install -C "$build_dir" --destdir "$dest" --no-rebuild --quiet \
-    || fail "meson install --destdir failed"
-
-mapfile -t pcs < <(find "$dest" -name bot-bottle-1.pc)
-[ "${#pcs[@]}" -eq 1 ] || fail "expected one installed bot-bottle-1.pc, found ${#pcs[@]}"
-
-# The .pc names the configured prefix; point a copy of it at the destdir
-# standing in for that prefix (pkg-config's sysroot would also rewrite
-# GLib's paths).
-prefix=$(pkg-config --variable=prefix "${pcs[0]}")
-[ -n "$prefix" ] || fail "installed .pc has no prefix"
-mkdir -p "$work/pkgconfig"
-sed "s|^prefix=.*|prefix=$dest$prefix|" "${pcs[0]}" > "$work/pkgconfig/bot-bottle-1.pc"
-export PKG_CONFIG_PATH="$work/pkgconfig"
+# shellcheck source=installed-sdk.sh
+source "$source_dir/tests/sdk/installed-sdk.sh"
+bb_install_sdk "$build_dir"
 
 step "check the SDK variables"
 pc() { pkg-config --variable="$1" bot-bottle-1; }
